@@ -1,0 +1,64 @@
+/// The hardware page walker of an x86-64 core with 4-level paging.
+public enum PageWalker {
+    /// The result of a walk.
+    public enum Outcome: Hashable, Sendable {
+        /// The translation, ready to be cached (PCID not yet set).
+        case translated(TLBEntry)
+        case fault(PageFaultError)
+    }
+
+    /// Walks PGD → PUD → PMD → PTE for `address`. Permissions combine across levels (RW and U must be set at every
+    /// level, NX at any level forbids execution). On success the walker sets A in every entry it used and D in the
+    /// leaf for a write, as hardware does with a locked update that re-checks P.
+    public static func walk(root: TableID, address: UInt64, kind: AccessKind, tables: inout PageTableArena)
+        -> Outcome
+    {
+        var table = root
+        var level = 4
+        var writable = true
+        var user = true
+        var noExecute = false
+        var used: [(TableID, Int)] = []
+        used.reserveCapacity(4)
+        while true {
+            let index = PageGeometry.index(address, level: level)
+            let entry = tables[table, index]
+            guard entry.hardwarePresent else {
+                return .fault(PageFaultError.user(kind))
+            }
+            writable = writable && entry.isWritable
+            user = user && entry.contains(.user)
+            noExecute = noExecute || entry.isNoExecute
+            used.append((table, index))
+            let isLeaf = level == 1 || ((level == 2 || level == 3) && entry.isHuge)
+            if !isLeaf {
+                table = PageTableArena.child(of: entry)
+                level -= 1
+                continue
+            }
+            var bits: TLBEntry.Bits = [.valid]
+            if writable { bits.insert(.writable) }
+            if user { bits.insert(.user) }
+            if noExecute { bits.insert(.noExecute) }
+            if let error = TLBEntry.violation(bits, kind) { return .fault(error) }
+            for (usedTable, usedIndex) in used where !tables[usedTable, usedIndex].isAccessed {
+                tables[usedTable, usedIndex] = tables[usedTable, usedIndex].setting(.accessed)
+            }
+            var leaf = tables[table, index]
+            if kind == .write && !leaf.isDirty {
+                leaf = leaf.setting(.dirty)
+                tables[table, index] = leaf
+            }
+            if leaf.isDirty { bits.insert(.dirty) }
+            let vpn = address >> PageGeometry.pageShift
+            var pfn = leaf.pfn.rawValue
+            if level == 1 {
+                return .translated(TLBEntry(vpn: vpn, pfn: pfn, pcid: 0, bits: bits))
+            }
+            // A 1 GiB leaf is cached as the 2 MiB fragment that holds the address (hardware may splinter it so).
+            if level == 3 { pfn += (vpn & 0x3FFFF) & ~511 }
+            bits.insert(.huge)
+            return .translated(TLBEntry(vpn: vpn & ~511, pfn: pfn & ~511, pcid: 0, bits: bits))
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/// The bits of an x86-64 page-table entry (spec §1.4). The names mirror the kernel's `_PAGE_*` macros.
+public struct PTEFlags: OptionSet, Hashable, Sendable {
+    public var rawValue: UInt64
+    @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    /// Mirrors `_PAGE_PRESENT`, bit 0.
+    public static let present = PTEFlags(rawValue: 1 << 0)
+    /// Mirrors `_PAGE_RW`, bit 1.
+    public static let writable = PTEFlags(rawValue: 1 << 1)
+    /// Mirrors `_PAGE_USER`, bit 2.
+    public static let user = PTEFlags(rawValue: 1 << 2)
+    /// Mirrors `_PAGE_PWT`, bit 3.
+    public static let writeThrough = PTEFlags(rawValue: 1 << 3)
+    /// Mirrors `_PAGE_PCD`, bit 4.
+    public static let cacheDisabled = PTEFlags(rawValue: 1 << 4)
+    /// Mirrors `_PAGE_ACCESSED`, bit 5: set by the page walker.
+    public static let accessed = PTEFlags(rawValue: 1 << 5)
+    /// Mirrors `_PAGE_DIRTY`, bit 6: set by the page walker on a write.
+    public static let dirty = PTEFlags(rawValue: 1 << 6)
+    /// Mirrors `_PAGE_PSE`, bit 7: a leaf at PMD or PUD level (`_PAGE_PAT` in a 4 KiB PTE).
+    public static let pse = PTEFlags(rawValue: 1 << 7)
+    /// Mirrors `_PAGE_GLOBAL`, bit 8. Never set in user PTEs.
+    public static let global = PTEFlags(rawValue: 1 << 8)
+    /// Mirrors `_PAGE_PROTNONE`, bit 8 (aliases `_PAGE_GLOBAL`): with P clear, a PROT_NONE or NUMA-hinting entry.
+    public static let protNone = PTEFlags(rawValue: 1 << 8)
+    /// Mirrors `_PAGE_SPECIAL` (`_PAGE_SOFTW1`), bit 9: no `struct page` behind it, e.g. the zero page.
+    public static let special = PTEFlags(rawValue: 1 << 9)
+    /// Mirrors `_PAGE_UFFD_WP` (`_PAGE_SOFTW2`), bit 10.
+    public static let uffdWP = PTEFlags(rawValue: 1 << 10)
+    /// Mirrors `_PAGE_SOFT_DIRTY` (`_PAGE_SOFTW3`), bit 11.
+    public static let softDirty = PTEFlags(rawValue: 1 << 11)
+    /// Mirrors `_PAGE_PAT_LARGE`, bit 12 (PMD/PUD leaves only).
+    public static let patLarge = PTEFlags(rawValue: 1 << 12)
+    /// Mirrors `_PAGE_SOFTW4`, bit 57 (was `_PAGE_DEVMAP`).
+    public static let software4 = PTEFlags(rawValue: 1 << 57)
+    /// Mirrors `_PAGE_SAVED_DIRTY` (`_PAGE_SOFTW5`), bit 58.
+    public static let savedDirty = PTEFlags(rawValue: 1 << 58)
+    /// Mirrors `_PAGE_NX`, bit 63.
+    public static let noExecute = PTEFlags(rawValue: 1 << 63)
+
+    /// Mirrors `_PAGE_PKEY_MASK`: bits 59..62.
+    public static let pkeyMask = PTEFlags(rawValue: 0xF << 59)
+    /// Mirrors `PTE_PFN_MASK`: bits 12..51.
+    public static let pfnMask: UInt64 = 0x000F_FFFF_FFFF_F000
+    /// Bit position of the protection key.
+    public static let pkeyShift: UInt64 = 59
+
+    /// The flags of an entry without its PFN.
+    @inlinable public var withoutPFN: PTEFlags { PTEFlags(rawValue: rawValue & ~PTEFlags.pfnMask) }
+}
+
+/// One 64-bit page-table entry at any level, with the encodings of spec §1.4 and §1.6.
+public struct PTE: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt64
+    @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
+
+    /// The empty entry (`pte_none`).
+    public static let none = PTE(rawValue: 0)
+
+    /// A present leaf mapping `pfn` with `flags`.
+    @inlinable public init(pfn: PFN, flags: PTEFlags) {
+        rawValue = (pfn.rawValue << PageGeometry.pageShift) & PTEFlags.pfnMask | flags.withoutPFN.rawValue
+    }
+
+    @inlinable public var flags: PTEFlags { PTEFlags(rawValue: rawValue & ~PTEFlags.pfnMask) }
+    @inlinable public var pfn: PFN { PFN((rawValue & PTEFlags.pfnMask) >> PageGeometry.pageShift) }
+
+    /// Models `pte_none()`: empty, ignoring stray A/D bits (the Knights Landing erratum mask).
+    @inlinable public var isNone: Bool {
+        rawValue & ~(PTEFlags.accessed.rawValue | PTEFlags.dirty.rawValue) == 0
+    }
+    /// The hardware P bit.
+    @inlinable public var hardwarePresent: Bool { rawValue & PTEFlags.present.rawValue != 0 }
+    /// Models `pte_protnone()`: PROTNONE set and P clear.
+    @inlinable public var isProtNone: Bool {
+        rawValue & (PTEFlags.present.rawValue | PTEFlags.protNone.rawValue) == PTEFlags.protNone.rawValue
+    }
+    /// Models `pte_present()`: P or PROTNONE.
+    @inlinable public var isPresent: Bool {
+        rawValue & (PTEFlags.present.rawValue | PTEFlags.protNone.rawValue) != 0
+    }
+    /// A non-present, non-empty entry: swap, migration, device or marker (spec §1.6).
+    @inlinable public var isSwap: Bool { !isNone && !isPresent }
+    @inlinable public var isWritable: Bool { rawValue & PTEFlags.writable.rawValue != 0 }
+    @inlinable public var isDirty: Bool { rawValue & PTEFlags.dirty.rawValue != 0 }
+    @inlinable public var isAccessed: Bool { rawValue & PTEFlags.accessed.rawValue != 0 }
+    @inlinable public var isHuge: Bool { rawValue & PTEFlags.pse.rawValue != 0 }
+    @inlinable public var isSpecial: Bool { rawValue & PTEFlags.special.rawValue != 0 }
+    @inlinable public var isNoExecute: Bool { rawValue & PTEFlags.noExecute.rawValue != 0 }
+    /// The protection key in bits 59..62.
+    @inlinable public var pkey: Int { Int((rawValue >> PTEFlags.pkeyShift) & 0xF) }
+
+    @inlinable public func contains(_ flag: PTEFlags) -> Bool { rawValue & flag.rawValue == flag.rawValue }
+    @inlinable public func setting(_ flag: PTEFlags) -> PTE { PTE(rawValue: rawValue | flag.rawValue) }
+    @inlinable public func clearing(_ flag: PTEFlags) -> PTE { PTE(rawValue: rawValue & ~flag.rawValue) }
+
+    /// Models `pte_modify()`: keeps the bits of `_PAGE_CHG_MASK` (PFN, cache mode, A, D, software bits, and PSE and
+    /// PAT_LARGE on a huge entry) and takes everything else (P, RW, U, PROTNONE, NX, pkey) from `newProtection`.
+    @inlinable public func modified(to newProtection: PTEFlags) -> PTE {
+        var keep =
+            PTEFlags.pfnMask | PTEFlags.writeThrough.rawValue | PTEFlags.cacheDisabled.rawValue
+            | PTEFlags.special.rawValue | PTEFlags.accessed.rawValue | PTEFlags.dirty.rawValue
+            | PTEFlags.softDirty.rawValue | PTEFlags.uffdWP.rawValue | PTEFlags.savedDirty.rawValue
+            | PTEFlags.software4.rawValue
+        keep |= isHuge ? (PTEFlags.pse.rawValue | PTEFlags.patLarge.rawValue) : PTEFlags.pse.rawValue
+        return PTE(rawValue: (rawValue & keep) | (newProtection.withoutPFN.rawValue & ~keep))
+    }
+
+    public var description: String { PTEFormatter.describe(self) }
+}
