@@ -1,0 +1,41 @@
+/// The error numbers the modelled syscalls return, with their Linux values. Mirrors `include/uapi/asm-generic/errno*.h`.
+public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomStringConvertible {
+    case EPERM = 1
+    case EINTR = 4
+    case EBADF = 9
+    case EAGAIN = 11
+    case ENOMEM = 12
+    case EACCES = 13
+    case EFAULT = 14
+    case EBUSY = 16
+    case EEXIST = 17
+    case ENODEV = 19
+    case EINVAL = 22
+    case ETXTBSY = 26
+    case EOVERFLOW = 75
+
+    /// The symbolic name, as strace prints it.
+    public var description: String {
+        switch self {
+        case .EPERM: return "EPERM"
+        case .EINTR: return "EINTR"
+        case .EBADF: return "EBADF"
+        case .EAGAIN: return "EAGAIN"
+        case .ENOMEM: return "ENOMEM"
+        case .EACCES: return "EACCES"
+        case .EFAULT: return "EFAULT"
+        case .EBUSY: return "EBUSY"
+        case .EEXIST: return "EEXIST"
+        case .ENODEV: return "ENODEV"
+        case .EINVAL: return "EINVAL"
+        case .ETXTBSY: return "ETXTBSY"
+        case .EOVERFLOW: return "EOVERFLOW"
+        }
+    }
+
+    /// Looks an errno up by its symbolic name.
+    public init?(name: String) {
+        guard let match = KernelErrno.allCases.first(where: { $0.description == name }) else { return nil }
+        self = match
+    }
+}

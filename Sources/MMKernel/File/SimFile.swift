@@ -1,0 +1,73 @@
+import MMHardware
+
+/// A simulated open file: its open mode, the mount's `noexec`, memfd seals, and its page cache. Shared anonymous
+/// mappings are backed by an anonymous shmem file of this kind, as in the kernel.
+public struct SimFile: Sendable {
+    public let id: FileID
+    public var name: String
+    /// Size in pages; faults beyond it raise SIGBUS.
+    public var sizePages: UInt64
+    /// `FMODE_READ`.
+    public var readable: Bool
+    /// `FMODE_WRITE`.
+    public var writable: Bool
+    /// The file lives on a `noexec` mount (`path_noexec()`).
+    public var noexec: Bool
+    /// memfd `F_SEAL_WRITE` / `F_SEAL_FUTURE_WRITE`.
+    public var sealWrite: Bool
+    /// shmem (memfd, tmpfs, or the object behind a shared anonymous mapping): no writeback, so shared writable
+    /// mappings do not need write-notify.
+    public var isShmem: Bool
+    /// Page cache: file page index → frame.
+    public var pageCache: [UInt64: PFN] = [:]
+
+    public init(
+        id: FileID, name: String, sizePages: UInt64, readable: Bool = true, writable: Bool = true,
+        noexec: Bool = false, sealWrite: Bool = false, isShmem: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.sizePages = sizePages
+        self.readable = readable
+        self.writable = writable
+        self.noexec = noexec
+        self.sealWrite = sealWrite
+        self.isShmem = isShmem
+    }
+
+    /// The token a never-written file page holds: distinct per file and page, so reads show which page they hit.
+    public func initialToken(page: UInt64) -> UInt64 {
+        0xF11E_0000_0000_0000 | (UInt64(id.rawValue) << 32) | page
+    }
+
+    /// Whether a shared writable mapping of this file needs write-notify (dirty accounting): regular files with
+    /// writeback do; shmem does not. Models the `mapping_can_writeback()` part of `vma_wants_writenotify()`.
+    public var needsDirtyAccounting: Bool { !isShmem }
+}
+
+extension Machine {
+    /// Creates a file (models `open()` of a file of `sizePages` pages with the given mode and mount flags).
+    @discardableResult
+    public mutating func createFile(
+        name: String, sizePages: UInt64, readable: Bool = true, writable: Bool = true, noexec: Bool = false,
+        sealWrite: Bool = false, isShmem: Bool = false
+    ) -> FileID {
+        let id = FileID(rawValue: files.count)
+        files.append(
+            SimFile(
+                id: id, name: name, sizePages: sizePages, readable: readable, writable: writable, noexec: noexec,
+                sealWrite: sealWrite, isShmem: isShmem))
+        return id
+    }
+
+    /// Finds or reads in page `index` of `file` (models `filemap_fault()`/`shmem_fault()`); nil on OOM.
+    mutating func pageCachePage(_ file: FileID, _ index: UInt64) -> PFN? {
+        if let pfn = files[file.rawValue].pageCache[index] { return pfn }
+        guard let pfn = allocatePage() else { return nil }
+        memory.write(pfn, files[file.rawValue].initialToken(page: index))
+        pages[pfn].flags.insert(.pageCache)
+        pages[pfn].owner = Int32(file.rawValue)
+        files[file.rawValue].pageCache[index] = pfn
+        return pfn
+    }
+}

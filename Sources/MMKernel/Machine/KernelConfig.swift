@@ -1,0 +1,45 @@
+import MMHardware
+
+/// Settings of the simulated machine and kernel: the hardware, the sysctls, and the x86 TLB-flush tunables.
+public struct KernelConfig: Hashable, Sendable {
+    /// Number of CPUs (at most 64).
+    public var cpus: Int = 2
+    public var tlbGeometry: TLBGeometry = .intelDefault
+    /// RAM size in 4 KiB frames (default 24 GiB, like this project's machines).
+    public var ramFrames: Int = 24 << 18
+    /// Swap size in frames (counted by the overcommit heuristic).
+    public var swapFrames: Int = 0
+    /// `vm.max_map_count`.
+    public var maxMapCount: Int = 65530
+    /// `vm.overcommit_memory`: 0 heuristic, 1 always, 2 never.
+    public var overcommitMode: Int = 0
+    /// `vm.overcommit_ratio` (percent of RAM that mode 2 allows, plus swap).
+    public var overcommitRatio: Int = 50
+    /// `/sys/kernel/mm/transparent_hugepage/enabled`.
+    public var thpMode: THPMode = .madvise
+    /// `/sys/kernel/mm/transparent_hugepage/use_zero_page`.
+    public var thpUseZeroPage = true
+    /// `mm->mmap_base` of new processes: the top of the top-down mmap area.
+    public var mmapBase: UInt64 = 0x7f00_0000_0000
+    /// `vm.mmap_min_addr`.
+    public var mmapMinAddress: UInt64 = 0x10000
+    /// `stack_guard_gap` in bytes (256 pages).
+    public var stackGuardGap: UInt64 = 256 << 12
+    /// Whether CR3 carries PCIDs (X86_FEATURE_PCID); without them every switch flushes.
+    public var pcid = true
+    /// `tlb_single_page_flush_ceiling`: ranges of more strides than this become full flushes.
+    public var flushCeiling: UInt64 = 33
+    /// Whether `mm_cpumask` bits stay set after a CPU switches away (≥6.12); if false, switching clears them.
+    public var lazyCpumaskTrim = true
+    /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
+    public var gatherBatchLimit = 8 + 510 * 19
+
+    public init() {}
+
+    /// THP policy.
+    public enum THPMode: String, Hashable, Sendable, CaseIterable {
+        case always
+        case madvise
+        case never
+    }
+}

@@ -1,0 +1,151 @@
+import MMHardware
+
+/// The whole simulated system: RAM, page tables, CPUs, and the kernel's state (address spaces, tasks, files).
+///
+/// Everything is a value: copying a `Machine` snapshots the system (arrays are copy-on-write), which is what an
+/// explorer of interleavings needs. There are no globals; every kernel path is a `mutating` method.
+public struct Machine: Sendable {
+    public let config: KernelConfig
+    public var memory = PhysicalMemory()
+    public var pages: PageAllocator
+    public var pageTables = PageTableArena()
+    public var cpus: [CPU]
+    /// The x86 per-CPU `cpu_tlbstate`.
+    public var cpuState: [CPUTLBState]
+    /// Address spaces by `MMID.rawValue`; nil once torn down.
+    public var mms: [MM?] = []
+    public var tasks: [Task] = []
+    public var files: [SimFile] = []
+    /// `vm_committed_as`: pages charged against the overcommit limit.
+    public var committedPages: Int64 = 0
+    /// The swap device's contents by slot (token per swapped page).
+    public var swapSlots: [UInt64: UInt64] = [:]
+    var nextContextID: UInt64 = 1
+    var nextAnonVMA = 1
+    /// Events recorded while `tracing` is on.
+    public var trace: [TraceEvent] = []
+    public var tracing = true
+
+    public init(config: KernelConfig = KernelConfig()) {
+        precondition(config.cpus >= 1 && config.cpus <= 64, "1 to 64 CPUs")
+        self.config = config
+        var memory = PhysicalMemory()
+        pages = PageAllocator(capacityFrames: config.ramFrames, memory: &memory)
+        self.memory = memory
+        cpus = (0..<config.cpus).map { CPU(id: CPUID($0), geometry: config.tlbGeometry) }
+        cpuState = Array(repeating: CPUTLBState(), count: config.cpus)
+    }
+
+    /// Records `event` if tracing.
+    @inlinable mutating func record(_ event: @autoclosure () -> TraceEvent) {
+        if tracing { trace.append(event()) }
+    }
+
+    /// The mm `id` (which must exist).
+    public func mm(_ id: MMID) -> MM {
+        guard let mm = mms[id.rawValue] else { preconditionFailure("\(id) does not exist") }
+        return mm
+    }
+
+    /// Mutates the mm `id` in place.
+    @inlinable mutating func withMM<R>(_ id: MMID, _ body: (inout MM) throws -> R) rethrows -> R {
+        try body(&mms[id.rawValue]!)
+    }
+
+    /// The task `id`.
+    public func task(_ id: TaskID) -> Task { tasks[id.rawValue] }
+
+    // MARK: - Processes and threads
+
+    /// Creates a new process (an mm with an empty page-table root) with one thread pinned to `cpu`.
+    /// Models the parts of `mm_alloc()`/`init_new_context()` the model needs.
+    @discardableResult
+    public mutating func createProcess(name: String, cpu: CPUID) -> TaskID {
+        let mmID = newMM()
+        return createThread(name: name, mm: mmID, cpu: cpu)
+    }
+
+    mutating func newMM() -> MMID {
+        let id = MMID(rawValue: mms.count)
+        let pgd = pageTables.allocate()
+        mms.append(MM(id: id, pgd: pgd, contextID: nextContextID, mmapBase: config.mmapBase))
+        nextContextID += 1
+        return id
+    }
+
+    /// Adds a thread to the process of `mm`, pinned to `cpu` (models `clone(CLONE_VM)`).
+    @discardableResult
+    public mutating func createThread(name: String, mm: MMID, cpu: CPUID) -> TaskID {
+        precondition(cpu.rawValue < cpus.count, "no such CPU")
+        let id = TaskID(rawValue: tasks.count)
+        tasks.append(Task(id: id, name: name, mm: mm, cpu: cpu))
+        withMM(mm) { $0.users += 1 }
+        return id
+    }
+
+    /// Makes `task` the running task of its CPU, switching address spaces as `context_switch()` does.
+    public mutating func schedule(_ task: TaskID) {
+        let cpu = tasks[task.rawValue].cpu
+        guard cpuState[cpu.rawValue].currentTask != task else { return }
+        cpuState[cpu.rawValue].currentTask = task
+        switchMM(cpu: cpu, to: tasks[task.rawValue].mm)
+    }
+
+    /// The CPU stops running user tasks and runs the idle task: it enters lazy TLB mode, keeping the last mm
+    /// loaded (models `enter_lazy_tlb()`).
+    public mutating func idle(cpu: CPUID) {
+        cpuState[cpu.rawValue].currentTask = nil
+        if cpuState[cpu.rawValue].loadedMM != nil {
+            cpuState[cpu.rawValue].isLazy = true
+        }
+    }
+
+    // MARK: - Physical pages
+
+    /// Allocates a zeroed frame or nil (OOM).
+    mutating func allocatePage() -> PFN? { pages.allocate(memory: &memory) }
+
+    /// Allocates a zeroed PMD-sized folio or nil.
+    mutating func allocateHugePage() -> PFN? { pages.allocateHuge(memory: &memory) }
+
+    /// A fresh `anon_vma` identifier.
+    mutating func newAnonVMA() -> AnonVMAID {
+        defer { nextAnonVMA += 1 }
+        return AnonVMAID(rawValue: nextAnonVMA)
+    }
+}
+
+/// A thread: its address space and the CPU it is pinned to.
+public struct Task: Hashable, Sendable {
+    public let id: TaskID
+    public var name: String
+    public var mm: MMID
+    public var cpu: CPUID
+}
+
+/// The x86 per-CPU TLB state, `struct tlb_state`.
+public struct CPUTLBState: Hashable, Sendable {
+    /// `loaded_mm` (nil = `init_mm`, no user address space).
+    public var loadedMM: MMID?
+    /// `loaded_mm_asid`.
+    public var asid = 0
+    /// `is_lazy`: running a kernel thread or idle with the user mm still loaded.
+    public var isLazy = false
+    /// `ctxs[TLB_NR_DYN_ASIDS]`: which mm each ASID slot holds and up to which `tlb_gen` it is flushed.
+    public var contexts = Array(repeating: ASIDContext(), count: CPUTLBState.dynamicASIDs)
+    /// `next_asid`.
+    public var nextASID = 1
+    /// The user task running on the CPU, nil when idle.
+    public var currentTask: TaskID?
+
+    /// Mirrors `TLB_NR_DYN_ASIDS`.
+    public static let dynamicASIDs = 6
+
+    public init() {}
+}
+
+/// One ASID slot, `struct tlb_context`.
+public struct ASIDContext: Hashable, Sendable {
+    public var contextID: UInt64 = 0
+    public var tlbGen: UInt64 = 0
+}
