@@ -308,7 +308,7 @@ struct PTEBitRow: Sendable, CustomTestStringConvertible {
         let result = old.modified(to: [.present, .user, .accessed, .noExecute])
         #expect(result.isHuge)
         #expect(result.contains(.patLarge))
-        #expect(result.rawValue == 0x400_000 | 0x1000 | 0x80 | 0x65 | (1 << 63))
+        #expect(result.rawValue == 0x400_000 | 0x1000 | 0x80 | 0x65 | (1 << 63) as UInt64)
     }
 
     @Test func hugeEntryToProtNoneKeepsPSE() {

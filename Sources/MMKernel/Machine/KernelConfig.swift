@@ -31,6 +31,16 @@ public struct KernelConfig: Hashable, Sendable {
     public var flushCeiling: UInt64 = 33
     /// Whether `mm_cpumask` bits stay set after a CPU switches away (≥6.12); if false, switching clears them.
     public var lazyCpumaskTrim = true
+    /// Whether `flush_tlb_range()` passes `freed_tables` (≥6.14, 3ef938c35035), so lazy CPUs get its IPI too.
+    public var flushRangeFreesTables = true
+    /// `CONFIG_MEM_SOFT_DIRTY` (off on the reference machines): `pte_mkdirty()` then also sets the soft-dirty bit.
+    public var softDirty = false
+    /// `RLIMIT_STACK` in bytes, bounding stack growth on faults below a `VM_GROWSDOWN` VMA.
+    public var stackLimit: UInt64 = 8 << 20
+    /// `RLIMIT_DATA` in pages for `may_expand_vm()` (default unlimited).
+    public var dataLimitPages: Int64 = Int64.max
+    /// The uffd-wp COW fix of 6ce64428d620: `wp_page_copy()` flushes first if a flush is pending on a uffd-wp VMA.
+    public var uffdWPCopyFlushFix = true
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19
 

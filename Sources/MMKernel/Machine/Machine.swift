@@ -20,6 +20,8 @@ public struct Machine: Sendable {
     public var committedPages: Int64 = 0
     /// The swap device's contents by slot (token per swapped page).
     public var swapSlots: [UInt64: UInt64] = [:]
+    /// The CPU the current syscall or fault runs on (set for the duration of each entry point).
+    public internal(set) var currentCPU: CPUID?
     var nextContextID: UInt64 = 1
     var nextAnonVMA = 1
     /// Events recorded while `tracing` is on.

@@ -1,0 +1,128 @@
+import MMHardware
+
+extension Machine {
+    /// Models `do_fault()` for file-backed and shmem VMAs: `do_read_fault()` maps the page-cache page,
+    /// `do_cow_fault()` copies it into a private anonymous page, `do_shared_fault()` maps it writable and dirty.
+    mutating func doFault(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool)
+        -> FaultResolution
+    {
+        let vma = mm(mmID).vmas[index]
+        guard let file = vma.file else { return .sigbus }
+        let page = vma.filePage(of: address)
+        guard page < files[file.rawValue].sizePages else { return .sigbus }
+        guard let cached = pageCachePage(file, page) else { return .sigbus }
+        if write && !vma.flags.contains(.shared) {
+            let anonVMA = anonVMAPrepare(mmID, index)
+            guard let copy = allocatePage() else { return .sigbus }
+            memory.copy(from: cached, to: copy)
+            addNewAnonRmap(copy, anonVMA)
+            pageTables[slot.table, slot.index] = mkwriteDirty(PTE(pfn: copy, flags: vma.pageProt), vma)
+            withMM(mmID) { $0.rss.anon += 1 }
+            return .fileCopyOnWrite
+        }
+        pages.get(cached)
+        pages[cached].mapcount += 1
+        var pte = PTE(pfn: cached, flags: vma.pageProt)
+        if write {
+            pte = mkwriteDirty(pte, vma)
+            pages[cached].flags.insert(.dirty)
+        }
+        pageTables[slot.table, slot.index] = pte
+        adjustRSS(mmID, pages[cached].flags, vma, by: 1)
+        return write ? .sharedWrite : .fileRead
+    }
+
+    /// Models `do_wp_page()`: a write to a present read-only PTE. Shared mappings are made writable after
+    /// write-notify; an exclusive anonymous page is reused; anything else (the zero page, a page shared with a
+    /// forked process, a private file page) is copied by `wp_page_copy()`.
+    mutating func doWPPage(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+        -> FaultResolution
+    {
+        let vma = mm(mmID).vmas[index]
+        if vma.flags.contains(.uffdWP) && pte.contains(.uffdWP) { return .userfault }
+        if vma.flags.contains(.shared) {
+            pageTables[slot.table, slot.index] = mkdirty(pte.setting([.writable, .accessed]))
+            if !pte.isSpecial { pages[pte.pfn].flags.insert(.dirty) }
+            return .writeNotify
+        }
+        if !pte.isSpecial {
+            let page = pages[pte.pfn]
+            if page.flags.contains(.anon)
+                && (page.flags.contains(.anonExclusive) || (page.mapcount == 1 && page.refcount == 1))
+            {
+                pages[pte.pfn].flags.insert(.anonExclusive)
+                pageTables[slot.table, slot.index] = mkdirty(pte.setting([.writable, .accessed]))
+                return .reuse
+            }
+        }
+        return wpPageCopy(mmID, index, slot, address, pte)
+    }
+
+    /// Models `wp_page_copy()`: allocates a new page, copies the old contents (or zeroes for the zero page), clears
+    /// the old PTE with an immediate single-page flush (`ptep_clear_flush()`), maps the copy writable, and drops the
+    /// old mapping. With the uffd-wp fix, a pending deferred flush on a uffd-wp VMA is forced first.
+    mutating func wpPageCopy(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+        -> FaultResolution
+    {
+        let vma = mm(mmID).vmas[index]
+        let page = PageGeometry.alignDown(address, PageGeometry.pageSize)
+        let cpu = runningCPU(of: mmID)
+        if config.uffdWPCopyFlushFix && vma.flags.contains(.uffdWP) && mm(mmID).tlbFlushPending > 0 {
+            flushTLBRange(initiator: cpu, mm: mmID, start: page, end: page + PageGeometry.pageSize, freedTables: false)
+        }
+        let anonVMA = anonVMAPrepare(mmID, index)
+        guard let copy = allocatePage() else { return .sigbus }
+        let old = pte.pfn
+        let wasFile = !pte.isSpecial && !pages[old].flags.contains(.anon)
+        if !pte.isSpecial { memory.copy(from: old, to: copy) }
+        addNewAnonRmap(copy, anonVMA)
+        pageTables[slot.table, slot.index] = .none
+        flushTLBRange(initiator: cpu, mm: mmID, start: page, end: page + PageGeometry.pageSize, freedTables: false)
+        pageTables[slot.table, slot.index] = mkwriteDirty(PTE(pfn: copy, flags: vma.pageProt), vma)
+        if !pte.isSpecial {
+            pages[old].mapcount -= 1
+            if pages[old].mapcount == 0 { pages[old].flags.remove(.anonExclusive) }
+            adjustRSS(mmID, pages[old].flags, vma, by: -1)
+            pages.put(old)
+        }
+        withMM(mmID) { $0.rss.anon += 1 }
+        return wasFile ? .fileCopyOnWrite : .copyOnWrite
+    }
+
+    /// Models `do_swap_page()` and the migration-entry wait: a swapped page is read back; a migration or
+    /// device-private entry is restored as the page it stands for, writable only if the entry was writable; a guard
+    /// marker raises SIGSEGV, poison SIGBUS; a uffd-wp marker behaves as an empty PTE that stays write-protected.
+    mutating func doSwapPage(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+        -> FaultResolution
+    {
+        guard let entry = SwapEntry(pte: pte) else { return .sigbus }
+        var flags = vma.pageProt
+        if entry.softDirty { flags.insert(.softDirty) }
+        if entry.uffdWP { flags.insert(.uffdWP) }
+        switch entry.kind {
+        case .swap:
+            guard let pfn = allocatePage() else { return .sigbus }
+            memory.write(pfn, swapSlots[entry.offset] ?? 0)
+            swapSlots[entry.offset] = nil
+            let anonVMA = mm(mmID).vmas[mm(mmID).vmas.index(containing: address) ?? 0].anonVMA ?? newAnonVMA()
+            addNewAnonRmap(pfn, anonVMA)
+            if !entry.exclusive { pages[pfn].flags.remove(.anonExclusive) }
+            pageTables[slot.table, slot.index] = PTE(pfn: pfn, flags: flags)
+            withMM(mmID) { $0.rss.anon += 1 }
+            return .swapIn
+        case .migrationRead, .migrationReadExclusive, .migrationWrite, .deviceRead, .deviceWrite, .deviceExclusive:
+            var restored = PTE(pfn: PFN(entry.offset), flags: flags)
+            if entry.kind.isWritable && !entry.uffdWP { restored = restored.setting(.writable) }
+            pageTables[slot.table, slot.index] = restored
+            return .migrationRestore
+        case .marker:
+            let marker = PTEMarker(rawValue: entry.offset)
+            if marker.contains(.guardRegion) { return .segvMapError }
+            if marker.contains(.poisoned) { return .sigbus }
+            pageTables[slot.table, slot.index] = .none
+            return .spurious
+        case .hwPoison:
+            return .sigbus
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import MMHardware
+
+extension Machine {
+    /// Models x86 `do_user_addr_fault()`: finds the VMA (growing a `VM_GROWSDOWN` stack if the address is just
+    /// below one), applies `access_error()`, and hands the fault to `handle_mm_fault()`.
+    mutating func handleUserFault(_ task: TaskID, _ address: UInt64, _ error: PageFaultError) -> FaultResolution {
+        let mmID = tasks[task.rawValue].mm
+        currentCPU = tasks[task.rawValue].cpu
+        defer { currentCPU = nil }
+        guard address < PageGeometry.taskSize else { return .segvMapError }
+        let vmas = mm(mmID).vmas
+        var index = vmas.firstIndex(endingAfter: address)
+        guard index < vmas.count else { return .segvMapError }
+        var grew = false
+        if vmas[index].start > address {
+            guard vmas[index].flags.contains(.growsDown), expandStack(mmID, index, address) else {
+                return .segvMapError
+            }
+            grew = true
+            index = mm(mmID).vmas.firstIndex(endingAfter: address)
+        }
+        let vma = mm(mmID).vmas[index]
+        if Machine.accessError(error, vma) { return .segvAccessError }
+        let resolution = handleMMFault(mmID, index, address, error)
+        return grew && resolution != .sigbus ? .stackExpansion : resolution
+    }
+
+    /// Models x86 `access_error()`: whether the VMA forbids the access that faulted.
+    static func accessError(_ error: PageFaultError, _ vma: VMA) -> Bool {
+        if error.contains(.protectionKey) { return true }
+        if error.contains(.write) { return !vma.flags.contains(.write) }
+        // An instruction fetch or read that hit a present page the hardware refused: a real protection error.
+        if error.contains(.protection) { return true }
+        return !vma.isAccessible
+    }
+
+    /// Models `expand_downwards()`: moves the stack VMA's start down to the faulting page, keeping `stack_guard_gap`
+    /// below it and within `RLIMIT_STACK`.
+    mutating func expandStack(_ mmID: MMID, _ index: Int, _ address: UInt64) -> Bool {
+        let page = PageGeometry.alignDown(address, PageGeometry.pageSize)
+        let vmas = mm(mmID).vmas
+        let vma = vmas[index]
+        if page < config.mmapMinAddress { return false }
+        if index > 0 {
+            let previous = vmas[index - 1]
+            if !previous.flags.contains(.growsDown) && previous.isAccessible
+                && page - previous.end < config.stackGuardGap
+            {
+                return false
+            }
+        }
+        if vma.end - page > config.stackLimit { return false }
+        let grow = Int64((vma.start - page) >> PageGeometry.pageShift)
+        if vma.flags.contains(.account) {
+            guard vmEnoughMemory(grow) else { return false }
+        }
+        withMM(mmID) { mm in
+            mm.vmas.update(index) { vma in
+                vma.start = page
+                vma.pgoff -= UInt64(grow)
+            }
+            mm.accounting.account(vma.flags, pages: grow)
+            if vma.flags.contains(.locked) { mm.accounting.lockedVM += grow }
+        }
+        return true
+    }
+
+    /// Models `handle_mm_fault()` → `__handle_mm_fault()`: the PMD level (THP faults, huge write-protect and NUMA
+    /// faults) and then `handle_pte_fault()`.
+    mutating func handleMMFault(_ mmID: MMID, _ index: Int, _ address: UInt64, _ error: PageFaultError)
+        -> FaultResolution
+    {
+        let vma = mm(mmID).vmas[index]
+        let write = error.contains(.write)
+        let haddr = PageGeometry.alignDown(address, PageGeometry.pmdSize)
+        guard let pmdSlot = pmdSlot(mmID, address, allocate: true) else { return .sigbus }
+        let pmd = pageTables[pmdSlot.table, pmdSlot.index]
+        if pmd.isNone && thpEligible(vma, haddr) {
+            if let resolution = doHugePMDAnonymousPage(mmID, index, pmdSlot, haddr, write: write) {
+                return resolution
+            }
+        } else if pmd.isHuge && pmd.isPresent {
+            if pmd.isProtNone {
+                return doHugePMDNumaPage(mmID, vma, pmdSlot)
+            }
+            if write && !pmd.isWritable {
+                if let resolution = doHugePMDWPPage(mmID, vma, pmdSlot, haddr) { return resolution }
+            } else {
+                var young = pmd.setting(.accessed)
+                if write { young = mkdirty(young) }
+                pageTables[pmdSlot.table, pmdSlot.index] = young
+                return .spurious
+            }
+        }
+        guard let slot = pteSlot(mmID, address, allocate: true) else { return .sigbus }
+        let pte = pageTables[slot.table, slot.index]
+        if pte.isNone {
+            return vma.isAnonymous
+                ? doAnonymousPage(mmID, index, slot, write: write)
+                : doFault(mmID, index, slot, address, write: write)
+        }
+        if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte) }
+        if pte.isProtNone { return doNumaPage(vma, slot, pte) }
+        if write && !pte.isWritable { return doWPPage(mmID, index, slot, address, pte) }
+        // The PTE already allows the access: a stale TLB entry faulted. Refresh A (and D) like
+        // `ptep_set_access_flags()`; the fault itself dropped the stale entry.
+        var young = pte.setting(.accessed)
+        if write { young = mkdirty(young) }
+        pageTables[slot.table, slot.index] = young
+        return .spurious
+    }
+
+    /// Models `pte_mkdirty()`: D, plus soft-dirty when `CONFIG_MEM_SOFT_DIRTY` is on.
+    func mkdirty(_ pte: PTE) -> PTE {
+        config.softDirty ? pte.setting([.dirty, .softDirty]) : pte.setting(.dirty)
+    }
+
+    /// Models `maybe_mkwrite()` after `pte_mkdirty()`: writable and dirty if the VMA allows writes.
+    func mkwriteDirty(_ pte: PTE, _ vma: VMA) -> PTE {
+        vma.flags.contains(.write) ? mkdirty(pte).setting(.writable) : pte
+    }
+
+    /// Models `anon_vma_prepare()`: gives the VMA an `anon_vma` on its first anonymous page.
+    mutating func anonVMAPrepare(_ mmID: MMID, _ index: Int) -> AnonVMAID {
+        if let existing = mm(mmID).vmas[index].anonVMA { return existing }
+        let id = newAnonVMA()
+        withMM(mmID) { $0.vmas.update(index) { $0.anonVMA = id } }
+        return id
+    }
+
+    /// Marks a newly mapped anonymous page (models `folio_add_new_anon_rmap()` with `RMAP_EXCLUSIVE`).
+    mutating func addNewAnonRmap(_ pfn: PFN, _ anonVMA: AnonVMAID) {
+        pages[pfn].flags.formUnion([.anon, .anonExclusive])
+        pages[pfn].mapcount = 1
+        pages[pfn].owner = Int32(truncatingIfNeeded: anonVMA.rawValue)
+    }
+
+    /// Models `can_change_pte_writable()`: whether a PTE in a writable VMA may be made writable in place, without
+    /// the write fault that would otherwise do it.
+    func canChangePTEWritable(_ vma: VMA, _ pte: PTE) -> Bool {
+        guard vma.flags.contains(.write), !pte.isProtNone else { return false }
+        if config.softDirty && !vma.flags.contains(.softDirty) && !pte.contains(.softDirty) { return false }
+        if vma.flags.contains(.uffdWP) && pte.contains(.uffdWP) { return false }
+        if !vma.flags.contains(.shared) {
+            guard !pte.isSpecial else { return false }
+            let page = pages[pte.pfn]
+            return page.flags.contains(.anon) && page.flags.contains(.anonExclusive)
+        }
+        return pte.isDirty
+    }
+}
