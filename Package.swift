@@ -32,13 +32,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "MMHost", swiftSettings: strictSettings),
-        // Layer 5: reports.
+        // Layer 5: reports and the benchmark.
+        .target(name: "MMBench", dependencies: ["MMKernel", "MMHost"], swiftSettings: strictSettings),
         .target(name: "MMReport", dependencies: ["MMScenario", "MMKernel"], swiftSettings: strictSettings),
         // Layer 6: the executable only wires subcommands.
         .executableTarget(
             name: "mmsim",
             dependencies: [
-                "MMScenario", "MMReport", "MMHost", "MMKernel",
+                "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

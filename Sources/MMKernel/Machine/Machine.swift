@@ -50,7 +50,7 @@ public struct Machine: Sendable {
     }
 
     /// Mutates the mm `id` in place.
-    @inlinable mutating func withMM<R>(_ id: MMID, _ body: (inout MM) throws -> R) rethrows -> R {
+    @inlinable mutating func withMM<R, E: Error>(_ id: MMID, _ body: (inout MM) throws(E) -> R) throws(E) -> R {
         try body(&mms[id.rawValue]!)
     }
 

@@ -1,0 +1,97 @@
+import MMHardware
+
+extension Machine {
+    /// fork(2): models `dup_mm()` → `dup_mmap()`. The child gets a copy of every VMA except `VM_DONTCOPY` ones, each
+    /// with its own `anon_vma` chained to the parent's; for VMAs that need it (`vma_needs_copy()`), page-table entries
+    /// are copied, and private writable anonymous pages are write-protected in both processes and lose their
+    /// exclusive mark, so the next write to either side copies. The parent's TLB is then flushed (`flush_tlb_mm()`).
+    /// Returns the child's first thread, pinned to `cpu`.
+    public mutating func fork(_ task: TaskID, childName: String, cpu: CPUID) throws(KernelErrno) -> TaskID {
+        let parentMM = tasks[task.rawValue].mm
+        currentCPU = tasks[task.rawValue].cpu
+        defer { currentCPU = nil }
+        let childMM = newMM()
+        let parentVMAs = mm(parentMM).vmas
+        var charged: Int64 = 0
+        for (index, vma) in parentVMAs.enumerated() where !vma.flags.contains(.dontCopy) {
+            if vma.flags.contains(.account) {
+                guard vmEnoughMemory(Int64(vma.pages)) else {
+                    vmUnaccountMemory(charged)
+                    throw .ENOMEM
+                }
+                charged += Int64(vma.pages)
+            }
+            var copy = vma
+            copy.flags.remove([.locked, .lockOnFault])
+            copy.uffdContext = nil
+            copy.flags.remove([.uffdWP, .uffdMissing])
+            if vma.anonVMA != nil {
+                copy.anonVMA = newAnonVMA()
+                copy.anonVMAChained = true
+            }
+            if vma.flags.contains(.wipeOnFork) { copy.anonVMA = nil }
+            copy.pageProt = pageProtection(for: copy)
+            withMM(childMM) { mm in
+                mm.vmas.insert(copy)
+                mm.accounting.account(copy.flags, pages: Int64(copy.pages))
+            }
+            let needsCopy = !vma.flags.intersection([.pfnMap, .mixedMap, .uffdWP]).isEmpty || vma.anonVMA != nil
+            if needsCopy && !vma.flags.contains(.wipeOnFork) {
+                copyPageRange(parentMM, childMM, index, copy)
+            }
+        }
+        flushTLBMM(initiator: runningCPU(of: parentMM), mm: parentMM)
+        return createThread(name: childName, mm: childMM, cpu: cpu)
+    }
+
+    /// Models `copy_page_range()` for one VMA: `copy_pte_range()`/`copy_huge_pmd()` — COW mappings are
+    /// write-protected on both sides (`ptep_set_wrprotect()`), every mapped page gains a mapping.
+    private mutating func copyPageRange(_ parentMM: MMID, _ childMM: MMID, _ index: Int, _ childVMA: VMA) {
+        let vma = mm(parentMM).vmas[index]
+        let cow = vma.flags.isCOWMapping
+        for step in pmdSteps(parentMM, vma.start, vma.end) {
+            let pmd = pageTables[step.slot.table, step.slot.index]
+            if pmd.isHuge && pmd.isPresent {
+                var entry = pmd
+                if cow {
+                    entry = entry.clearing(.writable)
+                    pageTables[step.slot.table, step.slot.index] = entry
+                }
+                if !pages.isZero(pmd.pfn) {
+                    pages[pmd.pfn].mapcount += 1
+                    pages[pmd.pfn].flags.remove(.anonExclusive)
+                    pages.get(pmd.pfn)
+                    adjustRSS(childMM, pages[pmd.pfn].flags, childVMA, by: 512)
+                }
+                if let slot = pmdSlot(childMM, step.start, allocate: true) {
+                    pageTables[slot.table, slot.index] = entry
+                }
+                continue
+            }
+            guard pmd.hardwarePresent, !pmd.isHuge else { continue }
+            let table = PageTableArena.child(of: pmd)
+            let base = PageGeometry.alignDown(step.start, PageGeometry.pmdSize)
+            let first = PageGeometry.index(step.start, level: 1)
+            let count = Int((step.end - step.start) >> PageGeometry.pageShift)
+            for slotIndex in first..<(first + count) {
+                var pte = pageTables[table, slotIndex]
+                if pte.isNone { continue }
+                if pte.isPresent && !pte.isSpecial {
+                    if cow && pte.isWritable {
+                        pte = pte.clearing(.writable)
+                        pageTables[table, slotIndex] = pte
+                    }
+                    pages[pte.pfn].mapcount += 1
+                    pages[pte.pfn].flags.remove(.anonExclusive)
+                    pages.get(pte.pfn)
+                    adjustRSS(childMM, pages[pte.pfn].flags, childVMA, by: 1)
+                }
+                if !childVMA.flags.contains(.uffdWP) { pte = pte.clearing(.uffdWP) }
+                let address = base + UInt64(slotIndex) << PageGeometry.pageShift
+                if let slot = pteSlot(childMM, address, allocate: true) {
+                    pageTables[slot.table, slot.index] = pte
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import MMHardware
+
+extension Machine {
+    /// mmap(2): models x86 `sys_mmap()` → `ksys_mmap_pgoff()` → `do_mmap()` → `mmap_region()`, with every check in
+    /// the kernel's order. Returns the mapped address or throws the errno. `file` stands for the fd (nil = -1).
+    public mutating func mmap(
+        _ task: TaskID, address hint: UInt64, length: UInt64, prot: Protection, flags: MapFlags, file: FileID?,
+        offset: UInt64
+    ) throws(KernelErrno) -> UInt64 {
+        let mmID = tasks[task.rawValue].mm
+        currentCPU = tasks[task.rawValue].cpu
+        defer { currentCPU = nil }
+        guard offset & (PageGeometry.pageSize - 1) == 0 else { throw .EINVAL }
+        let anonymous = flags.contains(.anonymous)
+        var backing: SimFile?
+        if !anonymous {
+            guard let file, file.rawValue >= 0, file.rawValue < files.count else { throw .EBADF }
+            backing = files[file.rawValue]
+        }
+        let pgoff = offset >> PageGeometry.pageShift
+        var mapFlags = flags
+        guard length != 0 else { throw .EINVAL }
+        if mapFlags.contains(.fixedNoReplace) { mapFlags.insert(.fixed) }
+        var address = hint
+        if !mapFlags.contains(.fixed) {
+            address = PageGeometry.alignDown(hint, PageGeometry.pageSize)
+            if address != 0 && address < config.mmapMinAddress {
+                address = PageGeometry.alignUp(config.mmapMinAddress, PageGeometry.pageSize)
+            }
+        }
+        let length = PageGeometry.alignUp(length, PageGeometry.pageSize)
+        guard length != 0 else { throw .ENOMEM }
+        let pages = length >> PageGeometry.pageShift
+        guard pgoff &+ pages >= pgoff else { throw .EOVERFLOW }
+        guard mm(mmID).mapCount <= config.maxMapCount else { throw .ENOMEM }
+        let mapType = flags.rawValue & MapFlags.typeMask
+        address = try getUnmappedArea(
+            mmID, address, length, mapFlags, anonymousPrivate: anonymous && mapType == MapFlags.private.rawValue)
+        if flags.contains(.fixedNoReplace) && mm(mmID).vmas.firstIndex(intersecting: address, address + length) != nil {
+            throw .EEXIST
+        }
+        var vmFlags = VMFlags.fromProt(prot).union([.mayRead, .mayWrite, .mayExec]).union(mm(mmID).defaultFlags)
+        if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
+        if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
+        if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
+        var filePgoff = pgoff
+        if let backing {
+            switch mapType {
+            case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
+                if prot.contains(.write) && !backing.writable { throw .EACCES }
+                vmFlags.formUnion([.shared, .mayShare])
+                if !backing.writable { vmFlags.subtract([.mayWrite, .shared]) }
+                fallthrough
+            case MapFlags.private.rawValue:
+                if !backing.readable { throw .EACCES }
+                if backing.noexec {
+                    if vmFlags.contains(.exec) { throw .EPERM }
+                    vmFlags.remove(.mayExec)
+                }
+                if vmFlags.contains(.growsDown) { throw .EINVAL }
+            default:
+                throw .EINVAL
+            }
+        } else {
+            switch mapType {
+            case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
+                if vmFlags.contains(.growsDown) { throw .EINVAL }
+                filePgoff = 0
+                vmFlags.formUnion([.shared, .mayShare])
+            case MapFlags.private.rawValue:
+                filePgoff = address >> PageGeometry.pageShift
+            default:
+                throw .EINVAL
+            }
+        }
+        if mapFlags.contains(.noReserve) && config.overcommitMode != 2 { vmFlags.insert(.noReserve) }
+        if let backing, backing.sealWrite, vmFlags.contains(.shared) {
+            // memfd write seals (`memfd_check_seals_mmap()`): no shared writable mapping, and no mprotect to one.
+            if vmFlags.contains(.write) { throw .EPERM }
+            vmFlags.remove(.mayWrite)
+        }
+        let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
+        if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
+            populate(task, mapped, length, write: vmFlags.contains(.write))
+        }
+        return mapped
+    }
+
+    /// Models `mmap_region()`: RLIMIT checks, unmapping what MAP_FIXED replaces, the commit charge of a private
+    /// writable mapping, merging with an adjacent compatible VMA or inserting a new one, and `vm_stat_account()`.
+    mutating func mmapRegion(
+        _ mmID: MMID, _ address: UInt64, _ length: UInt64, _ flags: VMFlags, _ pgoff: UInt64, file: FileID?
+    ) throws(KernelErrno) -> UInt64 {
+        let pages = Int64(length >> PageGeometry.pageShift)
+        let end = address + length
+        var overlap: Int64 = 0
+        for index in mm(mmID).vmas.indices(intersecting: address, end) {
+            let vma = mm(mmID).vmas[index]
+            overlap += Int64((min(vma.end, end) - max(vma.start, address)) >> PageGeometry.pageShift)
+        }
+        guard mayExpandVM(mm(mmID), flags, pages - overlap) else { throw .ENOMEM }
+        try unmapRange(mmID, address, end)
+        var vmFlags = flags
+        if config.softDirty { vmFlags.insert(.softDirty) }
+        if vmFlags.intersection([.noReserve, .shared, .write, .hugetlb]) == .write {
+            guard vmEnoughMemory(pages) else { throw .ENOMEM }
+            vmFlags.insert(.account)
+        }
+        var backing = file
+        if file == nil && vmFlags.contains(.shared) {
+            // shmem_zero_setup(): shared anonymous memory is an unlinked shmem file of the mapping's size.
+            backing = createFile(name: "/dev/zero (deleted)", sizePages: UInt64(pages), isShmem: true)
+        }
+        var vma = VMA(start: address, end: end, flags: vmFlags, pgoff: pgoff, file: backing)
+        vma.pageProt = pageProtection(for: vma)
+        insertMerging(mmID, vma)
+        withMM(mmID) { mm in
+            mm.accounting.account(vmFlags, pages: pages)
+            if vmFlags.contains(.locked) { mm.accounting.lockedVM += pages }
+        }
+        return address
+    }
+
+    /// Models `vma_set_page_prot()`: the protection template, without RW when the VMA wants write-notify so that the
+    /// first write to each page faults.
+    func pageProtection(for vma: VMA) -> PTEFlags {
+        var flags = vma.flags
+        if wantsWriteNotify(vma) { flags.remove(.shared) }
+        return ProtectionMap.pageProtection(for: flags)
+    }
+
+    /// Models `vma_wants_writenotify()`: shared writable VMAs of files with writeback, or with soft-dirty tracking
+    /// armed, or registered for uffd-wp, need their first write to fault.
+    func wantsWriteNotify(_ vma: VMA) -> Bool {
+        guard vma.flags.isSuperset(of: [.write, .shared]) else { return false }
+        if vma.flags.contains(.pfnMap) { return false }
+        if config.softDirty && !vma.flags.contains(.softDirty) && !vma.flags.contains(.hugetlb) { return true }
+        if vma.flags.contains(.uffdWP) { return true }
+        guard let file = vma.file else { return false }
+        return files[file.rawValue].needsDirtyAccounting
+    }
+
+    /// Models `vma_merge_new_range()` + `vma_link()`: the new VMA is absorbed by an adjacent compatible neighbour
+    /// (or joins both), else inserted on its own.
+    mutating func insertMerging(_ mmID: MMID, _ vma: VMA) {
+        withMM(mmID) { mm in
+            let index = mm.vmas.firstIndex(endingAfter: vma.start)
+            let previous = index > 0 ? mm.vmas[index - 1] : nil
+            let next = index < mm.vmas.count ? mm.vmas[index] : nil
+            let left = previous.map { $0.canMerge(withNext: vma) } ?? false
+            let right = next.map { vma.canMerge(withNext: $0) } ?? false
+            if left, right, let previous, let next, VMA.anonVMAsCompatible(previous, next) {
+                var merged = previous
+                merged.end = next.end
+                (merged.anonVMA, merged.anonVMAChained) = VMA.mergedAnonVMA(previous, next)
+                mm.vmas.replace((index - 1)..<(index + 1), with: [merged])
+            } else if left {
+                mm.vmas.update(index - 1) { $0.end = vma.end }
+            } else if right {
+                mm.vmas.update(index) {
+                    $0.start = vma.start
+                    $0.pgoff = vma.pgoff
+                }
+            } else {
+                mm.vmas.insert(vma)
+            }
+        }
+    }
+
+    /// Models `__mm_populate()`: faults every page of the range in (for write if the mapping is writable), as
+    /// MAP_POPULATE and MAP_LOCKED do. Errors are ignored, like the kernel's populate after mmap.
+    mutating func populate(_ task: TaskID, _ start: UInt64, _ length: UInt64, write: Bool) {
+        var address = start
+        let end = start + length
+        while address < end {
+            let mmID = tasks[task.rawValue].mm
+            let (entry, huge) = leafEntry(mmID, address)
+            let satisfied = entry.isPresent && !entry.isProtNone && (!write || entry.isWritable)
+            if !satisfied {
+                let error: PageFaultError = write ? [.user, .write] : .user
+                _ = handleUserFault(task, address, error)
+            }
+            address = huge ? PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize
+                : address + PageGeometry.pageSize
+        }
+    }
+}

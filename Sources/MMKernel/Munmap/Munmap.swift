@@ -1,0 +1,56 @@
+import MMHardware
+
+extension Machine {
+    /// munmap(2): models `__vm_munmap()` → `do_vmi_munmap()`. Returns 0 or throws the errno.
+    public mutating func munmap(_ task: TaskID, _ start: UInt64, _ length: UInt64) throws(KernelErrno) {
+        let mmID = tasks[task.rawValue].mm
+        currentCPU = tasks[task.rawValue].cpu
+        defer { currentCPU = nil }
+        guard start & (PageGeometry.pageSize - 1) == 0, start <= PageGeometry.taskSize,
+            length <= PageGeometry.taskSize - start
+        else { throw .EINVAL }
+        let end = start + PageGeometry.alignUp(length, PageGeometry.pageSize)
+        guard end != start else { throw .EINVAL }
+        try unmapRange(mmID, start, end)
+    }
+
+    /// Models `do_vmi_align_munmap()`: splits the VMAs at the range's edges (a split that would add a VMA beyond
+    /// `max_map_count` fails with ENOMEM), detaches them, zaps their pages and frees their page tables through one
+    /// mmu_gather, and gives back their accounting. Sealed VMAs make it fail with EPERM before anything changes.
+    mutating func unmapRange(_ mmID: MMID, _ start: UInt64, _ end: UInt64) throws(KernelErrno) {
+        let range = mm(mmID).vmas.indices(intersecting: start, end)
+        guard !range.isEmpty else { return }
+        if range.contains(where: { mm(mmID).vmas[$0].sealed }) { throw .EPERM }
+        let first = mm(mmID).vmas[range.lowerBound]
+        var lowIndex = range.lowerBound
+        if start > first.start {
+            if end < first.end && mm(mmID).mapCount >= config.maxMapCount { throw .ENOMEM }
+            withMM(mmID) { $0.splitVMA(at: lowIndex, start) }
+            lowIndex += 1
+        }
+        var highIndex = mm(mmID).vmas.indices(intersecting: start, end).upperBound - 1
+        if end < mm(mmID).vmas[highIndex].end {
+            withMM(mmID) { $0.splitVMA(at: highIndex, end) }
+        }
+        highIndex = mm(mmID).vmas.indices(intersecting: start, end).upperBound - 1
+        let removed = Array(mm(mmID).vmas[lowIndex...highIndex])
+        let floor = lowIndex > 0 ? mm(mmID).vmas[lowIndex - 1].end : 0
+        let ceiling = highIndex + 1 < mm(mmID).vmas.count ? mm(mmID).vmas[highIndex + 1].start : 0
+        withMM(mmID) { $0.vmas.remove(lowIndex..<(highIndex + 1)) }
+        var gather = tlbGatherMMU(mm: mmID, cpu: runningCPU(of: mmID))
+        for vma in removed { zapRange(&gather, vma, vma.start, vma.end) }
+        freePageTables(&gather, removed[0].start, removed[removed.count - 1].end, floor: floor, ceiling: ceiling)
+        tlbFinishMMU(&gather)
+        for vma in removed { releaseAccounting(mmID, vma) }
+    }
+
+    /// Gives back what a VMA charged: `vm_stat_account()`, `locked_vm`, and its commit charge.
+    mutating func releaseAccounting(_ mmID: MMID, _ vma: VMA) {
+        let pages = Int64(vma.pages)
+        withMM(mmID) { mm in
+            mm.accounting.account(vma.flags, pages: -pages)
+            if vma.flags.contains(.locked) { mm.accounting.lockedVM -= pages }
+        }
+        if vma.flags.contains(.account) { vmUnaccountMemory(pages) }
+    }
+}
