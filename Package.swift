@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "mmsim", targets: ["mmsim"]),
         .library(name: "MMKernel", targets: ["MMKernel"]),
         .library(name: "MMScenario", targets: ["MMScenario"]),
+        .library(name: "MMBench", targets: ["MMBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

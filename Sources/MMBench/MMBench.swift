@@ -1,0 +1,137 @@
+import MMHardware
+import MMHost
+import MMKernel
+
+/// Parameters of `mmsim bench`.
+public struct BenchConfiguration: Hashable, Sendable {
+    /// Size of the populated region (default 1 GiB).
+    public var regionBytes: Int = 1 << 30
+    /// Timed repetitions of each rewrite (the median is reported).
+    public var repetitions: Int = 3
+    /// Whether to run the real kernel's side.
+    public var host = true
+
+    public init(regionBytes: Int = 1 << 30, repetitions: Int = 3, host: Bool = true) {
+        self.regionBytes = regionBytes
+        self.repetitions = repetitions
+        self.host = host
+    }
+}
+
+/// The foundation benchmark: populate a region in the simulator, sweep it with accesses, rewrite every PTE
+/// RW→RO→RW, and do the same with the real kernel (mprotect of a populated region) in the same run.
+public enum MMBench {
+    /// Errors of the benchmark's own setup.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the benchmark.
+    public static func run(_ configuration: BenchConfiguration) throws -> BenchReport {
+        let regionBytes = UInt64(configuration.regionBytes)
+        guard regionBytes >= 1 << 21, regionBytes % (1 << 21) == 0, regionBytes <= 64 << 30 else {
+            throw Failure(description: "--size must be a multiple of 2 MiB between 2 MiB and 64 GiB")
+        }
+        guard configuration.repetitions >= 1 && configuration.repetitions <= 1000 else {
+            throw Failure(description: "--repetitions must be between 1 and 1000")
+        }
+        let pages = Int(regionBytes >> PageGeometry.pageShift)
+        let residentBefore = (try? HostProcessStats.residentBytes()) ?? 0
+
+        var config = KernelConfig()
+        config.ramFrames = max(config.ramFrames, pages + (1 << 16))
+        var machine = Machine(config: config)
+        machine.tracing = false
+        let task = machine.createProcess(name: "bench", cpu: CPUID(0))
+        let base: UInt64
+        do {
+            base = try machine.mmap(
+                task, address: 0, length: regionBytes, prot: [.read, .write], flags: [.private, .anonymous],
+                file: nil, offset: 0)
+            // 4 KiB PTEs everywhere, like the kernel side (which also asks for no THP).
+            try machine.madvise(task, base, regionBytes, advice: Advice.noHugePage.rawValue)
+        } catch {
+            throw Failure(description: "simulated mmap failed: \(error)")
+        }
+        let mm = machine.task(task).mm
+
+        var start = HostClock.monotonicNanoseconds()
+        for page in 0..<UInt64(pages) {
+            _ = machine.access(task, base + page << PageGeometry.pageShift, .write, value: page)
+        }
+        let populateNs = HostClock.monotonicNanoseconds() - start
+        let residentAfter = (try? HostProcessStats.residentBytes()) ?? residentBefore
+
+        start = HostClock.monotonicNanoseconds()
+        var checksum: UInt64 = 0
+        for page in 0..<UInt64(pages) {
+            if case .value(let token) = machine.access(task, base + page << PageGeometry.pageShift, .read) {
+                checksum &+= token
+            }
+        }
+        let readNs = HostClock.monotonicNanoseconds() - start
+        guard checksum == UInt64(pages) * UInt64(pages - 1) / 2 else {
+            throw Failure(description: "simulated read sweep returned wrong contents")
+        }
+
+        var toReadOnly: [Double] = []
+        var toReadWrite: [Double] = []
+        let readOnly = ProtectionMap.pageReadOnly
+        let readWrite = ProtectionMap.pageShared
+        for _ in 0..<configuration.repetitions {
+            start = HostClock.monotonicNanoseconds()
+            let first = machine.rewriteProtection(mm, base, base + regionBytes, to: readOnly)
+            toReadOnly.append(Double(HostClock.monotonicNanoseconds() - start) / Double(first))
+            start = HostClock.monotonicNanoseconds()
+            let second = machine.rewriteProtection(mm, base, base + regionBytes, to: readWrite)
+            toReadWrite.append(Double(HostClock.monotonicNanoseconds() - start) / Double(second))
+            guard first == pages && second == pages else {
+                throw Failure(description: "rewrite walk saw \(first)/\(second) PTEs, expected \(pages)")
+            }
+        }
+
+        let modelBytes = machine.pageTables.bytes + machine.memory.bytes + machine.pages.bytes
+        let reservationBefore = modelBytes
+        let residentBeforeReservation = (try? HostProcessStats.residentBytes()) ?? 0
+        let reservationLength: UInt64 = 100 << 40
+        do {
+            _ = try machine.mmap(
+                task, address: 0, length: reservationLength, prot: [], flags: [.private, .anonymous, .noReserve],
+                file: nil, offset: 0)
+        } catch {
+            throw Failure(description: "simulated 100 TiB reservation failed: \(error)")
+        }
+        let reservationModel =
+            machine.pageTables.bytes + machine.memory.bytes + machine.pages.bytes - reservationBefore
+        let reservationResident = ((try? HostProcessStats.residentBytes()) ?? 0) - residentBeforeReservation
+
+        var report = BenchReport(
+            regionBytes: configuration.regionBytes, pages: pages, repetitions: configuration.repetitions,
+            simPopulateNsPerPage: Double(populateNs) / Double(pages),
+            simReadSweepNsPerAccess: Double(readNs) / Double(pages),
+            simRewriteToReadOnlyNsPerPTE: median(toReadOnly), simRewriteToReadWriteNsPerPTE: median(toReadWrite),
+            simModelBytesPerPage: Double(modelBytes) / Double(pages),
+            simResidentBytesPerPage: Double(residentAfter - residentBefore) / Double(pages),
+            simReservationModelBytes: reservationModel, simReservationResidentBytes: reservationResident,
+            kernelPopulateNsPerPage: nil, kernelReadOnlyNsPerPTE: nil, kernelReadWriteNsPerPTE: nil,
+            kernelError: configuration.host ? nil : "disabled with --no-host")
+        withExtendedLifetime(machine) {}
+        guard configuration.host else { return report }
+        do {
+            let sweep = HostMprotectSweep(regionBytes: configuration.regionBytes, repetitions: configuration.repetitions)
+            let result = try sweep.run()
+            report.kernelPopulateNsPerPage = result.populateNanosecondsPerPage
+            report.kernelReadOnlyNsPerPTE = median(result.readOnlyNanosecondsPerPTE)
+            report.kernelReadWriteNsPerPTE = median(result.readWriteNanosecondsPerPTE)
+        } catch {
+            report.kernelError = "\(error)"
+        }
+        return report
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[sorted.count / 2]
+    }
+}
