@@ -101,6 +101,45 @@ import Testing
         #expect(cpu.counters.misses == 2)
     }
 
+    static let gigabyte: UInt64 = 0x0000_7f00_4000_0000
+
+    /// A CPU with a writable 1 GiB page at `gigabyte` whose first 2 MiB fragment and the one at +512 MiB are cached
+    /// dirty, after which the kernel write-protected the PUD in memory.
+    static func writeProtectedGigabytePage() -> (CPU, TestAddressSpace) {
+        var (cpu, space) = machine()
+        space.map1G(gigabyte, pfn: 0xC_0000)
+        #expect(cpu.translate(gigabyte, .write, tables: &space.tables) == .frame(PFN(0xC_0000)))
+        #expect(cpu.translate(gigabyte + (512 << 20), .write, tables: &space.tables) == .frame(PFN(0xE_0000)))
+        #expect(cpu.tlb.entries.count == 2)
+        space.update(gigabyte, level: 3) { $0.clearing(.writable) }
+        return (cpu, space)
+    }
+
+    @Test func oneGiBPageIsCachedPerTwoMiBFragment() {
+        var (cpu, space) = Self.writeProtectedGigabytePage()
+        #expect(cpu.counters == Self.counters(accesses: 2, misses: 2, walks: 2))
+        #expect(cpu.translate(Self.gigabyte + 0x1000, .write, tables: &space.tables) == .frame(PFN(0xC_0001)))
+        #expect(cpu.counters.l1Hits == 1)
+        // An INVLPG at the address of the fragment drops that fragment.
+        cpu.invlpg(Self.gigabyte)
+        #expect(cpu.translate(Self.gigabyte, .write, tables: &space.tables) == Self.protectionWrite)
+    }
+
+    @Test()
+    func invlpgOfAOneGiBPageDropsEveryFragment() {
+        var (cpu, space) = Self.writeProtectedGigabytePage()
+        // The kernel flushes a 1 GiB hugetlb page with one INVLPG (stride PUD_SHIFT).
+        cpu.invlpg(Self.gigabyte)
+        #expect(cpu.translate(Self.gigabyte + (512 << 20), .write, tables: &space.tables) == Self.protectionWrite)
+    }
+
+    @Test()
+    func faultOnAOneGiBPageDropsEveryFragment() {
+        var (cpu, space) = Self.writeProtectedGigabytePage()
+        #expect(cpu.translate(Self.gigabyte + (4 << 20), .write, tables: &space.tables) == Self.protectionWrite)
+        #expect(cpu.translate(Self.gigabyte + (512 << 20), .write, tables: &space.tables) == Self.protectionWrite)
+    }
+
     // MARK: Stale entries
 
     @Test func staleWritableEntryLetsAWriteThroughAfterTheArenaWentReadOnly() {
@@ -208,7 +247,8 @@ import Testing
         var (cpu, space) = Self.machine(flags: [.present, .user, .noExecute])
         _ = cpu.translate(Self.address, .read, tables: &space.tables)
         space.update(Self.address) { $0.clearing(.noExecute) }
-        #expect(cpu.translate(Self.address, .execute, tables: &space.tables) == .fault([.protection, .instruction, .user]))
+        #expect(
+            cpu.translate(Self.address, .execute, tables: &space.tables) == .fault([.protection, .instruction, .user]))
         #expect(cpu.counters.walks == 1)
         #expect(cpu.translate(Self.address, .execute, tables: &space.tables) == .frame(PFN(Self.pfn)))
     }

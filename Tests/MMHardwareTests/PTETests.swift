@@ -141,10 +141,11 @@ struct PTEBitRow: Sendable, CustomTestStringConvertible {
         #expect(pmd.rawValue == 0x200_000 | 0x1000 | 0x85)
     }
 
-    @Test(.disabled("bug: PTE(pfn:flags:) drops PAT_LARGE (bit 12) because flags.withoutPFN masks bits 12..51"))
+    @Test()
     func patLargeSurvivesEncodingOfAHugeEntry() {
         let pmd = PTE(pfn: PFN(0x200), flags: [.present, .user, .pse, .patLarge])
         #expect(pmd.contains(.patLarge))
+        #expect(pmd.hugePFN == PFN(0x200))
     }
 }
 

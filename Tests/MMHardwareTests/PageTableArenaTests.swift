@@ -50,8 +50,9 @@ import Testing
         #expect(entry.rawValue == 0x1027)
         #expect(!entry.isHuge && !entry.isNoExecute)
         #expect(PageTableArena.child(of: entry) == child)
-        #expect(PageTableArena.child(of: PageTableArena.entry(pointingTo: TableID(rawValue: 0xFFFF_FFFF))).rawValue
-            == 0xFFFF_FFFF)
+        #expect(
+            PageTableArena.child(of: PageTableArena.entry(pointingTo: TableID(rawValue: 0xFFFF_FFFF))).rawValue
+                == 0xFFFF_FFFF)
     }
 
     @Test func locateFindsTheLeafOrTheFirstHole() {

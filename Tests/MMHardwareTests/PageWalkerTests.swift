@@ -29,10 +29,13 @@ import Testing
         #expect(space.path(Self.address).allSatisfy { !$0.isAccessed })
 
         let outcome = Self.walk(&space, Self.address, .read)
-        #expect(outcome == .translated(TLBEntry(vpn: Self.vpn, pfn: 0x1234, pcid: 0, bits: [.valid, .writable, .user])))
+        #expect(
+            outcome == .translated(TLBEntry(vpn: Self.vpn, pfn: 0x1234, pcid: 0, bits: [.valid, .writable, .user])))
         #expect(space.path(Self.address).map(\.isAccessed) == [true, true, true, true])
         #expect(space.path(Self.address).map(\.isDirty) == [false, false, false, false])
-        #expect(space.entry(Self.address, level: 1) == PTE(pfn: PFN(0x1234), flags: [.present, .writable, .user, .accessed]))
+        #expect(
+            space.entry(Self.address, level: 1)
+                == PTE(pfn: PFN(0x1234), flags: [.present, .writable, .user, .accessed]))
     }
 
     @Test func writeSetsDirtyInTheLeafOnly() {
@@ -266,7 +269,8 @@ import Testing
         #expect(
             entry
                 == TLBEntry(
-                    vpn: (address >> 12) & ~511, pfn: 0xC_0000 + 0x1_2200, pcid: 0, bits: [.valid, .writable, .user, .huge]
+                    vpn: (address >> 12) & ~511, pfn: 0xC_0000 + 0x1_2200, pcid: 0,
+                    bits: [.valid, .writable, .user, .huge, .giant]
                 ))
         #expect(entry?.frame(for: address >> 12) == PFN(0xC_0000 + 0x1_2345))
         #expect(space.path(address, leafLevel: 3).map(\.isAccessed) == [true, true])

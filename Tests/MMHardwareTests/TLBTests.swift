@@ -5,7 +5,9 @@ import Testing
     /// A tiny hierarchy whose sets are easy to fill: even 4 KiB VPNs share L1 set 0 and STLB set 0.
     static let tiny = TLBGeometry(l1Sets4K: 2, l1Ways4K: 2, l1Sets2M: 1, l1Ways2M: 1, stlbSets: 2, stlbWays: 3)
 
-    static func small(_ vpn: UInt64, pfn: UInt64? = nil, pcid: UInt16 = 1, bits: TLBEntry.Bits = [.writable, .user])
+    static func small(
+        _ vpn: UInt64, pfn: UInt64? = nil, pcid: UInt16 = 1, bits: TLBEntry.Bits = [.writable, .user]
+    )
         -> TLBEntry
     {
         TLBEntry(vpn: vpn, pfn: pfn ?? vpn + 0x1000, pcid: pcid, bits: bits)

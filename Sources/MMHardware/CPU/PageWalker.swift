@@ -18,8 +18,6 @@ public enum PageWalker {
         var writable = true
         var user = true
         var noExecute = false
-        var used: [(TableID, Int)] = []
-        used.reserveCapacity(4)
         while true {
             let index = PageGeometry.index(address, level: level)
             let entry = tables[table, index]
@@ -29,7 +27,6 @@ public enum PageWalker {
             writable = writable && entry.isWritable
             user = user && entry.contains(.user)
             noExecute = noExecute || entry.isNoExecute
-            used.append((table, index))
             let isLeaf = level == 1 || ((level == 2 || level == 3) && entry.isHuge)
             if !isLeaf {
                 table = PageTableArena.child(of: entry)
@@ -41,9 +38,7 @@ public enum PageWalker {
             if user { bits.insert(.user) }
             if noExecute { bits.insert(.noExecute) }
             if let error = TLBEntry.violation(bits, kind) { return .fault(error) }
-            for (usedTable, usedIndex) in used where !tables[usedTable, usedIndex].isAccessed {
-                tables[usedTable, usedIndex] = tables[usedTable, usedIndex].setting(.accessed)
-            }
+            setAccessed(root: root, address: address, down: level, tables: &tables)
             var leaf = tables[table, index]
             if kind == .write && !leaf.isDirty {
                 leaf = leaf.setting(.dirty)
@@ -56,9 +51,27 @@ public enum PageWalker {
                 return .translated(TLBEntry(vpn: vpn, pfn: pfn, pcid: 0, bits: bits))
             }
             // A 1 GiB leaf is cached as the 2 MiB fragment that holds the address (hardware may splinter it so).
-            if level == 3 { pfn += (vpn & 0x3FFFF) & ~511 }
+            if level == 3 {
+                pfn += (vpn & 0x3FFFF) & ~511
+                bits.insert(.giant)
+            }
             bits.insert(.huge)
             return .translated(TLBEntry(vpn: vpn & ~511, pfn: pfn & ~511, pcid: 0, bits: bits))
+        }
+    }
+
+    /// Second pass of a successful walk: sets A in every entry from the root down to the leaf `level`. Kept apart
+    /// from the first pass so that a faulting walk changes nothing.
+    static func setAccessed(root: TableID, address: UInt64, down leafLevel: Int, tables: inout PageTableArena) {
+        var table = root
+        var level = 4
+        while level >= leafLevel {
+            let index = PageGeometry.index(address, level: level)
+            let entry = tables[table, index]
+            if !entry.isAccessed { tables[table, index] = entry.setting(.accessed) }
+            if level == leafLevel { return }
+            table = PageTableArena.child(of: entry)
+            level -= 1
         }
     }
 }

@@ -58,12 +58,23 @@ public struct PTE: RawRepresentable, Hashable, Sendable, CustomStringConvertible
     public static let none = PTE(rawValue: 0)
 
     /// A present leaf mapping `pfn` with `flags`.
+    /// A leaf mapping `pfn` with `flags`. In a huge entry (PSE set) bit 12 is `_PAGE_PAT_LARGE`, not part of the
+    /// PFN, so it is kept from `flags` (models `pfn_pmd()`).
     @inlinable public init(pfn: PFN, flags: PTEFlags) {
-        rawValue = (pfn.rawValue << PageGeometry.pageShift) & PTEFlags.pfnMask | flags.withoutPFN.rawValue
+        var raw = (pfn.rawValue << PageGeometry.pageShift) & PTEFlags.pfnMask | flags.withoutPFN.rawValue
+        if flags.contains(.pse) { raw |= flags.rawValue & PTEFlags.patLarge.rawValue }
+        rawValue = raw
     }
 
+    /// The flag bits with the PFN field removed. Bit 7 means PAT in a 4 KiB PTE and PSE above, so the entry's level
+    /// decides; read PAT_LARGE of a huge entry with `contains(.patLarge)`.
     @inlinable public var flags: PTEFlags { PTEFlags(rawValue: rawValue & ~PTEFlags.pfnMask) }
+    /// The frame number of a 4 KiB PTE (models `pte_pfn()`); for a huge entry use `hugePFN`.
     @inlinable public var pfn: PFN { PFN((rawValue & PTEFlags.pfnMask) >> PageGeometry.pageShift) }
+    /// The frame number of a PMD or PUD leaf, PAT_LARGE masked out (models `pmd_pfn()`).
+    @inlinable public var hugePFN: PFN {
+        PFN((rawValue & PTEFlags.pfnMask & ~PTEFlags.patLarge.rawValue) >> PageGeometry.pageShift)
+    }
 
     /// Models `pte_none()`: empty, ignoring stray A/D bits (the Knights Landing erratum mask).
     @inlinable public var isNone: Bool {

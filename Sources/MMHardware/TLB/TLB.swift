@@ -7,6 +7,8 @@ public struct TLB: Sendable {
     @usableFromInline var l1Huge: [TLBEntry]
     @usableFromInline var second: [TLBEntry]
     @usableFromInline var clock: UInt32 = 0
+    /// Set once a fragment of a 1 GiB page is cached, so that INVLPG only scans for fragments when there may be any.
+    var mayHoldGiantFragments = false
 
     /// Which level satisfied a lookup.
     public enum HitLevel: Sendable { case l1, stlb }
@@ -55,6 +57,7 @@ public struct TLB: Sendable {
     /// Inserts a translation produced by a page walk into L1 and the second level.
     public mutating func fill(_ entry: TLBEntry) {
         clock &+= 1
+        if entry.bits.contains(.giant) { mayHoldGiantFragments = true }
         // A new translation replaces any older one for the same page and PCID (a re-walk after a D-bit update).
         removeInSets(vpn: entry.vpn) { $0.pcid == entry.pcid && $0.vpn == entry.vpn && $0.isHuge == entry.isHuge }
         fillL1(entry)
@@ -93,6 +96,14 @@ public struct TLB: Sendable {
     /// Models INVLPG: drops every entry of `pcid` (and global ones) covering the page at `vpn`, of any size.
     public mutating func invalidatePage(vpn: UInt64, pcid: UInt16) {
         removeInSets(vpn: vpn) { $0.covers(vpn: vpn, pcid: pcid) }
+        if mayHoldGiantFragments {
+            // The SDM: invalidation drops every entry the processor made for a larger page, so all the 2 MiB
+            // fragments cached for the 1 GiB page holding `vpn` go too.
+            remove { entry in
+                entry.bits.contains(.giant) && entry.vpn >> 18 == vpn >> 18
+                    && (entry.pcid == pcid || entry.bits.contains(.global))
+            }
+        }
     }
 
     /// Drops the entries `predicate` selects among the sets that can hold a translation of `vpn` (either size).
@@ -117,6 +128,7 @@ public struct TLB: Sendable {
     /// Drops everything, global entries included.
     public mutating func flushEverything() {
         remove { _ in true }
+        mayHoldGiantFragments = false
     }
 
     /// Drops the entries `predicate` selects, in every level.

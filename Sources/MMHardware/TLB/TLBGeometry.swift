@@ -48,6 +48,8 @@ public struct TLBEntry: Hashable, Sendable {
         public static let dirty = Bits(rawValue: 1 << 4)
         public static let huge = Bits(rawValue: 1 << 5)
         public static let global = Bits(rawValue: 1 << 6)
+        /// A 2 MiB fragment of a 1 GiB page: invalidating any part of that page drops every fragment.
+        public static let giant = Bits(rawValue: 1 << 7)
     }
 
     public init(vpn: UInt64, pfn: UInt64, pcid: UInt16, bits: Bits) {
