@@ -12,6 +12,7 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
     case ENODEV = 19
     case EINVAL = 22
     case ETXTBSY = 26
+    case ENOSPC = 28
     case EOVERFLOW = 75
 
     /// The symbolic name, as strace prints it.
@@ -29,6 +30,7 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
         case .ENODEV: return "ENODEV"
         case .EINVAL: return "EINVAL"
         case .ETXTBSY: return "ETXTBSY"
+        case .ENOSPC: return "ENOSPC"
         case .EOVERFLOW: return "EOVERFLOW"
         }
     }

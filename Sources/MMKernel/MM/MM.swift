@@ -24,6 +24,14 @@ public struct MM: Sendable {
     public var accounting = VMAccounting()
     /// Resident pages by kind (`MM_ANONPAGES`, `MM_FILEPAGES`, `MM_SHMEMPAGES`).
     public var rss = ResidentSet()
+    /// The `READ_IMPLIES_EXEC` personality: PROT_READ also grants PROT_EXEC.
+    public var readImpliesExec = false
+    /// `MMF_HAS_MDWE`: prctl(PR_SET_MDWE) memory-deny-write-execute.
+    public var denyWriteExecute = false
+    /// x86 `pkey_allocation_map`: bit n set when pkey n is allocated (pkey 0 is, when the CPU has PKU).
+    public var pkeyAllocationMap: UInt16 = 0
+    /// x86 `execute_only_pkey`, -1 until one is allocated.
+    public var executeOnlyPKey = -1
     /// `map_count`.
     public var mapCount: Int { vmas.count }
 

@@ -26,6 +26,8 @@ public struct MMUGather: Sendable {
     public var pages: [PFN] = []
     /// Page-table frames to free after the flush (`tlb_remove_table()`).
     public var tables: [TableID] = []
+    /// `page_size` (only with `MMU_GATHER_PAGE_SIZE`): the page size recorded since the last flush, 0 if none.
+    public var pageSize: UInt64 = 0
     /// Flushes this gather has issued.
     public var flushes: [FlushRequest] = []
 
@@ -76,6 +78,7 @@ public struct MMUGather: Sendable {
             end = 0
         }
         freedTables = false
+        pageSize = 0
         clearedPTEs = false
         clearedPMDs = false
         clearedPUDs = false
@@ -143,10 +146,21 @@ extension Machine {
         if gather.pages.count >= config.gatherBatchLimit { tlbFlushMMU(&gather) }
     }
 
-    /// Models `tlb_end_vma()` with `MMU_GATHER_MERGE_VMAS` (x86): nothing, unless the gather saw a PFNMAP or
-    /// MIXEDMAP VMA, which must be flushed before its VMA goes away.
+    /// Models `tlb_change_page_size()`: with `MMU_GATHER_PAGE_SIZE` a change of recorded page size flushes what was
+    /// gathered so far; on x86 (without it) this does nothing, so 4 KiB and 2 MiB changes share one range.
+    public mutating func tlbChangePageSize(_ gather: inout MMUGather, _ size: UInt64) {
+        guard config.gatherPageSize else { return }
+        if gather.pageSize != 0 && gather.pageSize != size && !gather.fullMM && !gather.needFlushAll {
+            tlbFlushMMU(&gather)
+        }
+        gather.pageSize = size
+    }
+
+    /// Models `tlb_end_vma()`: without `MMU_GATHER_MERGE_VMAS` every VMA's changes are flushed at its end; with it
+    /// (x86) nothing, unless the gather saw a PFNMAP or MIXEDMAP VMA (6.0 to ~6.17: `vma_pfn` is sticky).
     public mutating func tlbEndVMA(_ gather: inout MMUGather, _ vma: VMA) {
-        guard !gather.fullMM, gather.vmaPFN else { return }
+        guard !gather.fullMM else { return }
+        guard !config.mergeVMAs || gather.vmaPFN else { return }
         tlbFlushMMUTLBOnly(&gather)
     }
 

@@ -41,6 +41,16 @@ public struct KernelConfig: Hashable, Sendable {
     public var dataLimitPages: Int64 = Int64.max
     /// The uffd-wp COW fix of 6ce64428d620: `wp_page_copy()` flushes first if a flush is pending on a uffd-wp VMA.
     public var uffdWPCopyFlushFix = true
+    /// Which flush scheme `change_protection()` follows (spec §7.2).
+    public var scheme: FlushScheme = .merged
+    /// `CONFIG_MMU_GATHER_MERGE_VMAS` (x86: on): `tlb_end_vma()` does not flush between VMAs.
+    public var mergeVMAs = true
+    /// `CONFIG_MMU_GATHER_PAGE_SIZE` (x86: off): a gather flushes when the recorded page size changes.
+    public var gatherPageSize = false
+    /// Page-table isolation: each INVLPG is paired with an invalidation of the user PCID.
+    public var pti = false
+    /// Whether the CPU has protection keys (X86_FEATURE_OSPKE); the reference machines do not.
+    public var pku = false
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19
 

@@ -11,12 +11,9 @@ extension Machine {
         guard pmd.isHuge, pmd.isPresent else { return }
         // pmdp_invalidate(): the PMD becomes non-present, then the TLB is flushed before the PTEs appear.
         pageTables[slot.table, slot.index] = pmd.clearing([.present, .protNone])
-        if pmd.hardwarePresent {
-            let cpu = runningCPU(of: mmID)
-            flushTLBRange(
-                initiator: cpu, mm: mmID, start: haddr, end: haddr + PageGeometry.pmdSize,
-                freedTables: config.flushRangeFreesTables)
-        }
+        flushTLBRange(
+            initiator: runningCPU(of: mmID), mm: mmID, start: haddr, end: haddr + PageGeometry.pmdSize,
+            freedTables: config.flushRangeFreesTables)
         let table = pageTables.allocate()
         let zero = pages.isZero(pmd.pfn)
         if !zero { pages.splitHuge(pmd.pfn) }

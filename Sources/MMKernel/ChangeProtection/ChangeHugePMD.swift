@@ -1,0 +1,58 @@
+import MMHardware
+
+extension Machine {
+    /// Models `change_huge_pmd()` in mm/huge_memory.c for a PMD wholly inside the range: a PMD migration entry is
+    /// downgraded in place; a present THP (or the huge zero page) is invalidated — with an immediate flush under
+    /// `before` and `seed` (`pmdp_invalidate()`), without one under `merged` (`pmdp_invalidate_ad()`, relying on the
+    /// hardware re-checking P before setting A/D) — rewritten with `pmd_modify()`, and recorded at the PMD stride.
+    mutating func changeHugePMD(_ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ slot: EntrySlot, _ haddr: UInt64)
+    {
+        tlbChangePageSize(&gather, PageGeometry.pmdSize)
+        let old = pageTables[slot.table, slot.index]
+        if let entry = SwapEntry(pte: old) {
+            if let changed = changedSwapEntry(entry, walk) {
+                pageTables[slot.table, slot.index] = changed
+                walk.pages += Int(PageGeometry.pagesPerPMD)
+            }
+            return
+        }
+        if walk.flags.contains(.protNuma) && (old.isProtNone || pages.isZero(old.hugePFN)) { return }
+        if walk.scheme.flushesHugePMDImmediately {
+            pageTables[slot.table, slot.index] = old.clearing([.present, .protNone])
+            flushTLBRange(
+                initiator: gather.cpu, mm: gather.mm, start: haddr, end: haddr + PageGeometry.pmdSize,
+                freedTables: config.flushRangeFreesTables)
+        }
+        var new = old.modified(to: walk.newProtection)
+        if walk.flags.contains(.uffdWP) {
+            new = new.setting(.uffdWP).clearing(.writable)
+        } else if walk.flags.contains(.uffdWPResolve) {
+            new = new.clearing(.uffdWP)
+        }
+        if walk.flags.contains(.tryChangeWritable) && !new.isWritable && walk.scheme.upgradesPrivateWritable
+            && canChangePMDWritable(walk.vma, new)
+        {
+            new = new.setting(.writable)
+        }
+        pageTables[slot.table, slot.index] = new
+        switch walk.scheme {
+        case .before: break
+        case .seed: gather.flushPMDRange(haddr, PageGeometry.pmdSize)
+        case .merged:
+            if NeedsFlush.hugePMD(old, new) { gather.flushPMDRange(haddr, PageGeometry.pmdSize) }
+        }
+        walk.pages += Int(PageGeometry.pagesPerPMD)
+    }
+
+    /// Models `can_change_pmd_writable()`: the PMD counterpart of `can_change_pte_writable()`.
+    func canChangePMDWritable(_ vma: VMA, _ pmd: PTE) -> Bool {
+        guard vma.flags.contains(.write), !pmd.isProtNone else { return false }
+        if config.softDirty && !vma.flags.contains(.softDirty) && !pmd.contains(.softDirty) { return false }
+        if vma.flags.contains(.uffdWP) && pmd.contains(.uffdWP) { return false }
+        if !vma.flags.contains(.shared) {
+            guard !pages.isZero(pmd.hugePFN) else { return false }
+            return pages[pmd.hugePFN].flags.isSuperset(of: [.anon, .anonExclusive])
+        }
+        return pmd.isDirty
+    }
+}

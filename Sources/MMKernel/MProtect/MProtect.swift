@@ -1,0 +1,93 @@
+import MMHardware
+
+extension Machine {
+    /// mprotect(2): `pkey_mprotect()` with pkey -1.
+    public mutating func mprotect(_ task: TaskID, _ start: UInt64, _ length: UInt64, prot: UInt64) throws(KernelErrno) {
+        try pkeyMprotect(task, start, length, prot: prot, pkey: -1)
+    }
+
+    /// pkey_mprotect(2): models `do_mprotect_pkey()` in mm/mprotect.c with every check in the kernel's order
+    /// (spec §2). One mmu_gather covers the whole call; VMAs already changed when a later one fails keep their new
+    /// protection and are flushed by the final `tlb_finish_mmu()` (nothing is rolled back).
+    public mutating func pkeyMprotect(_ task: TaskID, _ start: UInt64, _ length: UInt64, prot rawProt: UInt64, pkey: Int)
+        throws(KernelErrno)
+    {
+        let mmID = tasks[task.rawValue].mm
+        currentCPU = tasks[task.rawValue].cpu
+        defer { currentCPU = nil }
+        var prot = Protection(rawValue: rawProt)
+        let grows = prot.intersection([.growsDown, .growsUp])
+        prot.subtract([.growsDown, .growsUp])
+        if grows == [.growsDown, .growsUp] { throw .EINVAL }
+        if start & (PageGeometry.pageSize - 1) != 0 { throw .EINVAL }
+        if length == 0 { return }
+        let alignedLength = PageGeometry.alignUp(length, PageGeometry.pageSize)
+        let end = start &+ alignedLength
+        if alignedLength == 0 || end <= start { throw .ENOMEM }
+        if prot.rawValue & ~Protection([.read, .write, .exec, .sem]).rawValue != 0 { throw .EINVAL }
+        let requested = prot
+        if pkey != -1 && !pkeyIsAllocated(mmID, pkey) { throw .EINVAL }
+        var vmas = mm(mmID).vmas
+        guard var index = vmas.firstIndex(intersecting: start, end) else { throw .ENOMEM }
+        var rangeStart = start
+        if grows.contains(.growsDown) {
+            if vmas[index].start >= end { throw .ENOMEM }
+            rangeStart = vmas[index].start
+            if !vmas[index].flags.contains(.growsDown) { throw .EINVAL }
+        } else {
+            if vmas[index].start > start { throw .ENOMEM }
+            // x86 has no VM_GROWSUP, so PROT_GROWSUP is always refused here.
+            if grows.contains(.growsUp) { throw .EINVAL }
+        }
+        var gather = tlbGatherMMU(mm: mmID, cpu: tasks[task.rawValue].cpu)
+        var failure: KernelErrno?
+        var processed = vmas[index].start
+        var segmentStart = rangeStart
+        while index < vmas.count && vmas[index].start < end {
+            let vma = vmas[index]
+            if vma.start != processed {
+                failure = .ENOMEM
+                break
+            }
+            var vmaProt = requested
+            if mm(mmID).readImpliesExec && requested.contains(.read) && vma.flags.contains(.mayExec) {
+                vmaProt.insert(.exec)
+            }
+            let newPKey = overrideMprotectPKey(mmID, vma, vmaProt, pkey)
+            let newFlags = VMFlags.fromProt(vmaProt, pkey: newPKey).union(
+                vma.flags.subtracting(VMFlags.accessFlags.union(.flagsClear)))
+            // Asking for READ/WRITE/EXEC without the matching MAYREAD/MAYWRITE/MAYEXEC.
+            if newFlags.rawValue & ~(newFlags.rawValue >> 4) & VMFlags.accessFlags.rawValue != 0 {
+                failure = .EACCES
+                break
+            }
+            if mm(mmID).denyWriteExecute && mapDenyWriteExec(old: vma.flags, new: newFlags) {
+                failure = .EACCES
+                break
+            }
+            let segmentEnd = min(vma.end, end)
+            let result: Int
+            do {
+                result = try mprotectFixup(&gather, task, index, segmentStart, segmentEnd, newFlags)
+            } catch {
+                failure = error
+                break
+            }
+            vmas = mm(mmID).vmas
+            // Continue after the VMA that now holds the segment: a merge may have made it reach past `end`.
+            processed = vmas[result].end
+            index = result + 1
+            segmentStart = processed
+        }
+        tlbFinishMMU(&gather)
+        if let failure { throw failure }
+        if processed < end { throw .ENOMEM }
+    }
+
+    /// Models `map_deny_write_exec()`: under MDWE a mapping may not become writable and executable, nor gain
+    /// execute permission it did not have.
+    func mapDenyWriteExec(old: VMFlags, new: VMFlags) -> Bool {
+        if new.isSuperset(of: [.write, .exec]) { return true }
+        return new.contains(.exec) && !old.contains(.exec)
+    }
+}
