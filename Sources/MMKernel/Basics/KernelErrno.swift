@@ -1,7 +1,9 @@
 /// The error numbers the modelled syscalls return, with their Linux values. Mirrors `include/uapi/asm-generic/errno*.h`.
 public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomStringConvertible {
     case EPERM = 1
+    case ENOENT = 2
     case EINTR = 4
+    case E2BIG = 7
     case EBADF = 9
     case EAGAIN = 11
     case ENOMEM = 12
@@ -19,7 +21,9 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
     public var description: String {
         switch self {
         case .EPERM: return "EPERM"
+        case .ENOENT: return "ENOENT"
         case .EINTR: return "EINTR"
+        case .E2BIG: return "E2BIG"
         case .EBADF: return "EBADF"
         case .EAGAIN: return "EAGAIN"
         case .ENOMEM: return "ENOMEM"

@@ -45,6 +45,7 @@ extension Machine {
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
         var filePgoff = pgoff
         if let backing {
+            guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
             switch mapType {
             case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
                 if prot.contains(.write) && !backing.writable { throw .EACCES }
@@ -86,6 +87,14 @@ extension Machine {
         return mapped
     }
 
+    /// Models `file_mmap_ok()` for regular files and shmem (`file_mmap_size_max()` = `MAX_LFS_FILESIZE`): the
+    /// mapping must end within the largest file offset, else mmap fails with EOVERFLOW.
+    static func fileMmapOK(_ pgoff: UInt64, _ length: UInt64) -> Bool {
+        let maxSize = UInt64(Int64.max)
+        if length > maxSize { return false }
+        return pgoff <= (maxSize - length) >> PageGeometry.pageShift
+    }
+
     /// Models `mmap_region()`: RLIMIT checks, unmapping what MAP_FIXED replaces, the commit charge of a private
     /// writable mapping, merging with an adjacent compatible VMA or inserting a new one, and `vm_stat_account()`.
     mutating func mmapRegion(
@@ -94,18 +103,33 @@ extension Machine {
         let pages = Int64(length >> PageGeometry.pageShift)
         let end = address + length
         var overlap: Int64 = 0
+        var accounted: Int64 = 0
         for index in mm(mmID).vmas.indices(intersecting: address, end) {
             let vma = mm(mmID).vmas[index]
-            overlap += Int64((min(vma.end, end) - max(vma.start, address)) >> PageGeometry.pageShift)
+            let covered = Int64((min(vma.end, end) - max(vma.start, address)) >> PageGeometry.pageShift)
+            overlap += covered
+            if vma.flags.contains(.account) { accounted += covered }
         }
         guard mayExpandVM(mm(mmID), flags, pages - overlap) else { throw .ENOMEM }
-        try unmapRange(mmID, address, end)
         var vmFlags = flags
         if config.softDirty { vmFlags.insert(.softDirty) }
-        if vmFlags.intersection([.noReserve, .shared, .write, .hugetlb]) == .write {
-            guard vmEnoughMemory(pages) else { throw .ENOMEM }
+        // accountable_mapping(): charge only what the replaced VMAs had not already charged (`vms.nr_accounted`),
+        // and before unmapping them, so that a refused charge leaves the old mappings in place (`abort_munmap`).
+        let accountable = vmFlags.intersection([.noReserve, .shared, .write, .hugetlb]) == .write
+        let charge = pages - accounted
+        if accountable {
+            if charge != 0 { guard vmEnoughMemory(charge) else { throw .ENOMEM } }
             vmFlags.insert(.account)
         }
+        do {
+            try unmapRange(mmID, address, end)
+        } catch {
+            if accountable { vmUnaccountMemory(charge) }
+            throw error
+        }
+        // The replaced VMAs' charge carries over to the new one (the kernel zeroes `vms.nr_accounted`), but the
+        // unmap just gave it back: take it again.
+        if accountable { committedPages += accounted }
         var backing = file
         if file == nil && vmFlags.contains(.shared) {
             // shmem_zero_setup(): shared anonymous memory is an unlinked shmem file of the mapping's size.
