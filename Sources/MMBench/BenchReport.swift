@@ -15,6 +15,10 @@ public struct BenchReport: Codable, Hashable, Sendable {
     public var simRewriteToReadOnlyNsPerPTE: Double
     /// Simulator: ns per PTE for the RO→RW rewrite walk, median over repetitions.
     public var simRewriteToReadWriteNsPerPTE: Double
+    /// Simulator: ns per PTE of the modelled mprotect(PROT_READ) syscall (merged scheme), median.
+    public var simMprotectToReadOnlyNsPerPTE: Double
+    /// Simulator: ns per PTE of the modelled mprotect(PROT_READ|PROT_WRITE) syscall, median.
+    public var simMprotectToReadWriteNsPerPTE: Double
     /// Simulator: model bytes (PTE arena + contents tokens + `struct page`) per populated page.
     public var simModelBytesPerPage: Double
     /// Simulator: growth of this process's resident set while building the populated machine, per page.
@@ -38,6 +42,12 @@ public struct BenchReport: Codable, Hashable, Sendable {
         return (simRewriteToReadOnlyNsPerPTE + simRewriteToReadWriteNsPerPTE) / (readOnly + readWrite)
     }
 
+    /// Simulator mprotect cost over the kernel's per PTE (target ≤ 1.0), both directions averaged.
+    public var mprotectRatio: Double? {
+        guard let readOnly = kernelReadOnlyNsPerPTE, let readWrite = kernelReadWriteNsPerPTE else { return nil }
+        return (simMprotectToReadOnlyNsPerPTE + simMprotectToReadWriteNsPerPTE) / (readOnly + readWrite)
+    }
+
     /// A plain-text table.
     public func renderText() -> String {
         func format(_ value: Double?) -> String {
@@ -55,9 +65,14 @@ public struct BenchReport: Codable, Hashable, Sendable {
             + "\(pad(format(kernelReadOnlyNsPerPTE)))  (kernel: mprotect PROT_READ)")
         lines.append("rewrite RO->RW, ns/PTE             \(pad(format(simRewriteToReadWriteNsPerPTE)))  "
             + "\(pad(format(kernelReadWriteNsPerPTE)))  (kernel: mprotect PROT_READ|PROT_WRITE)")
+        lines.append("mprotect RW->RO, ns/PTE            \(pad(format(simMprotectToReadOnlyNsPerPTE)))  "
+            + "\(pad(format(kernelReadOnlyNsPerPTE)))  (simulator: merged scheme)")
+        lines.append("mprotect RO->RW, ns/PTE            \(pad(format(simMprotectToReadWriteNsPerPTE)))  "
+            + "\(pad(format(kernelReadWriteNsPerPTE)))")
         lines.append("read sweep, ns/access              \(pad(format(simReadSweepNsPerAccess)))")
         lines.append("")
         lines.append("rewrite ratio simulator/kernel:    \(format(rewriteRatio))  (target <= 1.00)")
+        lines.append("mprotect ratio simulator/kernel:   \(format(mprotectRatio))  (target <= 1.00)")
         lines.append("model bytes per populated page:    \(format(simModelBytesPerPage))  (target <= 72)")
         lines.append("resident bytes per populated page: \(format(simResidentBytesPerPage))")
         lines.append("100 TiB PROT_NONE reservation:     \(simReservationModelBytes) model bytes, "

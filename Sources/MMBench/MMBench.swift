@@ -90,6 +90,19 @@ public enum MMBench {
             }
         }
 
+        // The real syscall path under the merged scheme: do_mprotect_pkey() → mprotect_fixup() →
+        // change_protection() with the mmu_gather, pte_needs_flush() and the final flush.
+        var mprotectToReadOnly: [Double] = []
+        var mprotectToReadWrite: [Double] = []
+        for _ in 0..<configuration.repetitions {
+            start = HostClock.monotonicNanoseconds()
+            try mprotectOrFail(&machine, task, base, regionBytes, Protection.read)
+            mprotectToReadOnly.append(Double(HostClock.monotonicNanoseconds() - start) / Double(pages))
+            start = HostClock.monotonicNanoseconds()
+            try mprotectOrFail(&machine, task, base, regionBytes, [.read, .write])
+            mprotectToReadWrite.append(Double(HostClock.monotonicNanoseconds() - start) / Double(pages))
+        }
+
         let modelBytes = machine.pageTables.bytes + machine.memory.bytes + machine.pages.bytes
         let reservationBefore = modelBytes
         let residentBeforeReservation = (try? HostProcessStats.residentBytes()) ?? 0
@@ -110,6 +123,8 @@ public enum MMBench {
             simPopulateNsPerPage: Double(populateNs) / Double(pages),
             simReadSweepNsPerAccess: Double(readNs) / Double(pages),
             simRewriteToReadOnlyNsPerPTE: median(toReadOnly), simRewriteToReadWriteNsPerPTE: median(toReadWrite),
+            simMprotectToReadOnlyNsPerPTE: median(mprotectToReadOnly),
+            simMprotectToReadWriteNsPerPTE: median(mprotectToReadWrite),
             simModelBytesPerPage: Double(modelBytes) / Double(pages),
             simResidentBytesPerPage: Double(residentAfter - residentBefore) / Double(pages),
             simReservationModelBytes: reservationModel, simReservationResidentBytes: reservationResident,
@@ -127,6 +142,16 @@ public enum MMBench {
             report.kernelError = "\(error)"
         }
         return report
+    }
+
+    static func mprotectOrFail(
+        _ machine: inout Machine, _ task: TaskID, _ base: UInt64, _ length: UInt64, _ prot: Protection
+    ) throws {
+        do {
+            try machine.mprotect(task, base, length, prot: prot.rawValue)
+        } catch {
+            throw Failure(description: "simulated mprotect(\(prot)) failed: \(error)")
+        }
     }
 
     static func median(_ values: [Double]) -> Double {

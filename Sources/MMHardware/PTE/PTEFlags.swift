@@ -4,46 +4,46 @@ public struct PTEFlags: OptionSet, Hashable, Sendable {
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// Mirrors `_PAGE_PRESENT`, bit 0.
-    public static let present = PTEFlags(rawValue: 1 << 0)
+    @inlinable public static var present: PTEFlags { PTEFlags(rawValue: 1 << 0) }
     /// Mirrors `_PAGE_RW`, bit 1.
-    public static let writable = PTEFlags(rawValue: 1 << 1)
+    @inlinable public static var writable: PTEFlags { PTEFlags(rawValue: 1 << 1) }
     /// Mirrors `_PAGE_USER`, bit 2.
-    public static let user = PTEFlags(rawValue: 1 << 2)
+    @inlinable public static var user: PTEFlags { PTEFlags(rawValue: 1 << 2) }
     /// Mirrors `_PAGE_PWT`, bit 3.
-    public static let writeThrough = PTEFlags(rawValue: 1 << 3)
+    @inlinable public static var writeThrough: PTEFlags { PTEFlags(rawValue: 1 << 3) }
     /// Mirrors `_PAGE_PCD`, bit 4.
-    public static let cacheDisabled = PTEFlags(rawValue: 1 << 4)
+    @inlinable public static var cacheDisabled: PTEFlags { PTEFlags(rawValue: 1 << 4) }
     /// Mirrors `_PAGE_ACCESSED`, bit 5: set by the page walker.
-    public static let accessed = PTEFlags(rawValue: 1 << 5)
+    @inlinable public static var accessed: PTEFlags { PTEFlags(rawValue: 1 << 5) }
     /// Mirrors `_PAGE_DIRTY`, bit 6: set by the page walker on a write.
-    public static let dirty = PTEFlags(rawValue: 1 << 6)
+    @inlinable public static var dirty: PTEFlags { PTEFlags(rawValue: 1 << 6) }
     /// Mirrors `_PAGE_PSE`, bit 7: a leaf at PMD or PUD level (`_PAGE_PAT` in a 4 KiB PTE).
-    public static let pse = PTEFlags(rawValue: 1 << 7)
+    @inlinable public static var pse: PTEFlags { PTEFlags(rawValue: 1 << 7) }
     /// Mirrors `_PAGE_GLOBAL`, bit 8. Never set in user PTEs.
-    public static let global = PTEFlags(rawValue: 1 << 8)
+    @inlinable public static var global: PTEFlags { PTEFlags(rawValue: 1 << 8) }
     /// Mirrors `_PAGE_PROTNONE`, bit 8 (aliases `_PAGE_GLOBAL`): with P clear, a PROT_NONE or NUMA-hinting entry.
-    public static let protNone = PTEFlags(rawValue: 1 << 8)
+    @inlinable public static var protNone: PTEFlags { PTEFlags(rawValue: 1 << 8) }
     /// Mirrors `_PAGE_SPECIAL` (`_PAGE_SOFTW1`), bit 9: no `struct page` behind it, e.g. the zero page.
-    public static let special = PTEFlags(rawValue: 1 << 9)
+    @inlinable public static var special: PTEFlags { PTEFlags(rawValue: 1 << 9) }
     /// Mirrors `_PAGE_UFFD_WP` (`_PAGE_SOFTW2`), bit 10.
-    public static let uffdWP = PTEFlags(rawValue: 1 << 10)
+    @inlinable public static var uffdWP: PTEFlags { PTEFlags(rawValue: 1 << 10) }
     /// Mirrors `_PAGE_SOFT_DIRTY` (`_PAGE_SOFTW3`), bit 11.
-    public static let softDirty = PTEFlags(rawValue: 1 << 11)
+    @inlinable public static var softDirty: PTEFlags { PTEFlags(rawValue: 1 << 11) }
     /// Mirrors `_PAGE_PAT_LARGE`, bit 12 (PMD/PUD leaves only).
-    public static let patLarge = PTEFlags(rawValue: 1 << 12)
+    @inlinable public static var patLarge: PTEFlags { PTEFlags(rawValue: 1 << 12) }
     /// Mirrors `_PAGE_SOFTW4`, bit 57 (was `_PAGE_DEVMAP`).
-    public static let software4 = PTEFlags(rawValue: 1 << 57)
+    @inlinable public static var software4: PTEFlags { PTEFlags(rawValue: 1 << 57) }
     /// Mirrors `_PAGE_SAVED_DIRTY` (`_PAGE_SOFTW5`), bit 58.
-    public static let savedDirty = PTEFlags(rawValue: 1 << 58)
+    @inlinable public static var savedDirty: PTEFlags { PTEFlags(rawValue: 1 << 58) }
     /// Mirrors `_PAGE_NX`, bit 63.
-    public static let noExecute = PTEFlags(rawValue: 1 << 63)
+    @inlinable public static var noExecute: PTEFlags { PTEFlags(rawValue: 1 << 63) }
 
     /// Mirrors `_PAGE_PKEY_MASK`: bits 59..62.
-    public static let pkeyMask = PTEFlags(rawValue: 0xF << 59)
+    @inlinable public static var pkeyMask: PTEFlags { PTEFlags(rawValue: 0xF << 59) }
     /// Mirrors `PTE_PFN_MASK`: bits 12..51.
-    public static let pfnMask: UInt64 = 0x000F_FFFF_FFFF_F000
+    @inlinable public static var pfnMask: UInt64 { 0x000F_FFFF_FFFF_F000 }
     /// Bit position of the protection key.
-    public static let pkeyShift: UInt64 = 59
+    @inlinable public static var pkeyShift: UInt64 { 59 }
 
     /// The flags of an entry without its PFN.
     @inlinable public var withoutPFN: PTEFlags { PTEFlags(rawValue: rawValue & ~PTEFlags.pfnMask) }
@@ -55,7 +55,7 @@ public struct PTE: RawRepresentable, Hashable, Sendable, CustomStringConvertible
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// The empty entry (`pte_none`).
-    public static let none = PTE(rawValue: 0)
+    @inlinable public static var none: PTE { PTE(rawValue: 0) }
 
     /// A present leaf mapping `pfn` with `flags`.
     /// A leaf mapping `pfn` with `flags`. In a huge entry (PSE set) bit 12 is `_PAGE_PAT_LARGE`, not part of the

@@ -40,16 +40,16 @@ public struct TLBEntry: Hashable, Sendable {
     public struct Bits: OptionSet, Hashable, Sendable {
         public var rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
-        public static let valid = Bits(rawValue: 1 << 0)
-        public static let writable = Bits(rawValue: 1 << 1)
-        public static let user = Bits(rawValue: 1 << 2)
-        public static let noExecute = Bits(rawValue: 1 << 3)
+        @inlinable public static var valid: Bits { Bits(rawValue: 1 << 0) }
+        @inlinable public static var writable: Bits { Bits(rawValue: 1 << 1) }
+        @inlinable public static var user: Bits { Bits(rawValue: 1 << 2) }
+        @inlinable public static var noExecute: Bits { Bits(rawValue: 1 << 3) }
         /// The D bit was already set when the entry was filled; a write through a clean entry re-walks.
-        public static let dirty = Bits(rawValue: 1 << 4)
-        public static let huge = Bits(rawValue: 1 << 5)
-        public static let global = Bits(rawValue: 1 << 6)
+        @inlinable public static var dirty: Bits { Bits(rawValue: 1 << 4) }
+        @inlinable public static var huge: Bits { Bits(rawValue: 1 << 5) }
+        @inlinable public static var global: Bits { Bits(rawValue: 1 << 6) }
         /// A 2 MiB fragment of a 1 GiB page: invalidating any part of that page drops every fragment.
-        public static let giant = Bits(rawValue: 1 << 7)
+        @inlinable public static var giant: Bits { Bits(rawValue: 1 << 7) }
     }
 
     public init(vpn: UInt64, pfn: UInt64, pcid: UInt16, bits: Bits) {

@@ -17,21 +17,21 @@ public struct PageFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Handed out by the allocator.
-    public static let allocated = PageFlags(rawValue: 1 << 0)
+    @inlinable public static var allocated: PageFlags { PageFlags(rawValue: 1 << 0) }
     /// `PageAnon`: an anonymous page.
-    public static let anon = PageFlags(rawValue: 1 << 1)
+    @inlinable public static var anon: PageFlags { PageFlags(rawValue: 1 << 1) }
     /// `PageAnonExclusive`: mapped by exactly one process, so a write fault may reuse it instead of copying.
-    public static let anonExclusive = PageFlags(rawValue: 1 << 2)
+    @inlinable public static var anonExclusive: PageFlags { PageFlags(rawValue: 1 << 2) }
     /// The shared zero page (or one of the huge zero page's frames).
-    public static let zeroPage = PageFlags(rawValue: 1 << 3)
+    @inlinable public static var zeroPage: PageFlags { PageFlags(rawValue: 1 << 3) }
     /// Head frame of a PMD-sized folio.
-    public static let head = PageFlags(rawValue: 1 << 4)
+    @inlinable public static var head: PageFlags { PageFlags(rawValue: 1 << 4) }
     /// Tail frame of a PMD-sized folio.
-    public static let tail = PageFlags(rawValue: 1 << 5)
+    @inlinable public static var tail: PageFlags { PageFlags(rawValue: 1 << 5) }
     /// In a file's page cache.
-    public static let pageCache = PageFlags(rawValue: 1 << 6)
+    @inlinable public static var pageCache: PageFlags { PageFlags(rawValue: 1 << 6) }
     /// `PG_lazyfree` after MADV_FREE: reclaim may drop it while it stays clean.
-    public static let lazyFree = PageFlags(rawValue: 1 << 7)
+    @inlinable public static var lazyFree: PageFlags { PageFlags(rawValue: 1 << 7) }
     /// `PG_dirty` at the folio level (set when a dirty PTE is zapped or a shared page is written).
-    public static let dirty = PageFlags(rawValue: 1 << 8)
+    @inlinable public static var dirty: PageFlags { PageFlags(rawValue: 1 << 8) }
 }

@@ -3,13 +3,15 @@ import MMHardware
 /// The x86 flush-need predicates of arch/x86/include/asm/tlbflush.h (spec §7.1).
 public enum NeedsFlush {
     /// Bits whose clearing makes cached translations too permissive or stale (`flush_on_clear`).
-    static let flushOnClear: PTEFlags = [.dirty, .present, .accessed]
+    static var flushOnClear: PTEFlags { [.dirty, .present, .accessed] }
     /// Bits any change of which must be flushed, in both directions (`flush_on_change`).
-    static let flushOnChange: PTEFlags = PTEFlags(
-        rawValue: PTEFlags([.writable, .user, .writeThrough, .cacheDisabled, .pse, .global, .patLarge, .noExecute])
-            .rawValue | PTEFlags.pkeyMask.rawValue)
+    static var flushOnChange: PTEFlags {
+        PTEFlags(
+            rawValue: PTEFlags([.writable, .user, .writeThrough, .cacheDisabled, .pse, .global, .patLarge, .noExecute])
+                .rawValue | PTEFlags.pkeyMask.rawValue)
+    }
     /// Software bits the hardware never caches.
-    static let softwareBits: PTEFlags = [.special, .uffdWP, .softDirty, .software4, .savedDirty]
+    static var softwareBits: PTEFlags { [.special, .uffdWP, .softDirty, .software4, .savedDirty] }
 
     /// Models `pte_flags_need_flush()`.
     public static func flagsNeedFlush(_ old: PTEFlags, _ new: PTEFlags, ignoreAccess: Bool) -> Bool {

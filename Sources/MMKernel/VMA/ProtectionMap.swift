@@ -3,15 +3,15 @@ import MMHardware
 /// The x86 `protection_map[]` of arch/x86/mm/pgprot.c and `vm_get_page_prot()` (spec §1.5).
 public enum ProtectionMap {
     /// Mirrors `PAGE_NONE`: PROTNONE and A, P clear.
-    public static let pageNone: PTEFlags = [.protNone, .accessed]
+    public static var pageNone: PTEFlags { [.protNone, .accessed] }
     /// Mirrors `PAGE_READONLY` (also `PAGE_COPY`/`PAGE_COPY_NOEXEC`): present, user, accessed, NX, no RW.
-    public static let pageReadOnly: PTEFlags = [.present, .user, .accessed, .noExecute]
+    public static var pageReadOnly: PTEFlags { [.present, .user, .accessed, .noExecute] }
     /// Mirrors `PAGE_READONLY_EXEC` (also `PAGE_COPY_EXEC`).
-    public static let pageReadOnlyExec: PTEFlags = [.present, .user, .accessed]
+    public static var pageReadOnlyExec: PTEFlags { [.present, .user, .accessed] }
     /// Mirrors `PAGE_SHARED`.
-    public static let pageShared: PTEFlags = [.present, .writable, .user, .accessed, .noExecute]
+    public static var pageShared: PTEFlags { [.present, .writable, .user, .accessed, .noExecute] }
     /// Mirrors `PAGE_SHARED_EXEC`.
-    public static let pageSharedExec: PTEFlags = [.present, .writable, .user, .accessed]
+    public static var pageSharedExec: PTEFlags { [.present, .writable, .user, .accessed] }
 
     /// Models `vm_get_page_prot()` on x86: the template indexed by READ|WRITE|EXEC|SHARED, plus the pkey bits.
     /// A private writable mapping gets no RW bit (`PAGE_COPY`): its first write faults so COW can happen.

@@ -3,50 +3,50 @@ public struct VMFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    public static let read = VMFlags(rawValue: 0x1)
-    public static let write = VMFlags(rawValue: 0x2)
-    public static let exec = VMFlags(rawValue: 0x4)
-    public static let shared = VMFlags(rawValue: 0x8)
-    public static let mayRead = VMFlags(rawValue: 0x10)
-    public static let mayWrite = VMFlags(rawValue: 0x20)
-    public static let mayExec = VMFlags(rawValue: 0x40)
-    public static let mayShare = VMFlags(rawValue: 0x80)
-    public static let growsDown = VMFlags(rawValue: 0x100)
-    public static let uffdMissing = VMFlags(rawValue: 0x200)
-    public static let pfnMap = VMFlags(rawValue: 0x400)
-    public static let uffdWP = VMFlags(rawValue: 0x1000)
-    public static let locked = VMFlags(rawValue: 0x2000)
-    public static let io = VMFlags(rawValue: 0x4000)
-    public static let seqRead = VMFlags(rawValue: 0x8000)
-    public static let randRead = VMFlags(rawValue: 0x10000)
-    public static let dontCopy = VMFlags(rawValue: 0x20000)
-    public static let dontExpand = VMFlags(rawValue: 0x40000)
-    public static let lockOnFault = VMFlags(rawValue: 0x80000)
-    public static let account = VMFlags(rawValue: 0x100000)
-    public static let noReserve = VMFlags(rawValue: 0x200000)
-    public static let hugetlb = VMFlags(rawValue: 0x400000)
-    public static let sync = VMFlags(rawValue: 0x800000)
-    public static let wipeOnFork = VMFlags(rawValue: 0x2000000)
-    public static let dontDump = VMFlags(rawValue: 0x4000000)
-    public static let softDirty = VMFlags(rawValue: 0x8000000)
-    public static let mixedMap = VMFlags(rawValue: 0x10000000)
-    public static let hugePage = VMFlags(rawValue: 0x20000000)
-    public static let noHugePage = VMFlags(rawValue: 0x40000000)
-    public static let mergeable = VMFlags(rawValue: 0x80000000)
+    @inlinable public static var read: VMFlags { VMFlags(rawValue: 0x1) }
+    @inlinable public static var write: VMFlags { VMFlags(rawValue: 0x2) }
+    @inlinable public static var exec: VMFlags { VMFlags(rawValue: 0x4) }
+    @inlinable public static var shared: VMFlags { VMFlags(rawValue: 0x8) }
+    @inlinable public static var mayRead: VMFlags { VMFlags(rawValue: 0x10) }
+    @inlinable public static var mayWrite: VMFlags { VMFlags(rawValue: 0x20) }
+    @inlinable public static var mayExec: VMFlags { VMFlags(rawValue: 0x40) }
+    @inlinable public static var mayShare: VMFlags { VMFlags(rawValue: 0x80) }
+    @inlinable public static var growsDown: VMFlags { VMFlags(rawValue: 0x100) }
+    @inlinable public static var uffdMissing: VMFlags { VMFlags(rawValue: 0x200) }
+    @inlinable public static var pfnMap: VMFlags { VMFlags(rawValue: 0x400) }
+    @inlinable public static var uffdWP: VMFlags { VMFlags(rawValue: 0x1000) }
+    @inlinable public static var locked: VMFlags { VMFlags(rawValue: 0x2000) }
+    @inlinable public static var io: VMFlags { VMFlags(rawValue: 0x4000) }
+    @inlinable public static var seqRead: VMFlags { VMFlags(rawValue: 0x8000) }
+    @inlinable public static var randRead: VMFlags { VMFlags(rawValue: 0x10000) }
+    @inlinable public static var dontCopy: VMFlags { VMFlags(rawValue: 0x20000) }
+    @inlinable public static var dontExpand: VMFlags { VMFlags(rawValue: 0x40000) }
+    @inlinable public static var lockOnFault: VMFlags { VMFlags(rawValue: 0x80000) }
+    @inlinable public static var account: VMFlags { VMFlags(rawValue: 0x100000) }
+    @inlinable public static var noReserve: VMFlags { VMFlags(rawValue: 0x200000) }
+    @inlinable public static var hugetlb: VMFlags { VMFlags(rawValue: 0x400000) }
+    @inlinable public static var sync: VMFlags { VMFlags(rawValue: 0x800000) }
+    @inlinable public static var wipeOnFork: VMFlags { VMFlags(rawValue: 0x2000000) }
+    @inlinable public static var dontDump: VMFlags { VMFlags(rawValue: 0x4000000) }
+    @inlinable public static var softDirty: VMFlags { VMFlags(rawValue: 0x8000000) }
+    @inlinable public static var mixedMap: VMFlags { VMFlags(rawValue: 0x10000000) }
+    @inlinable public static var hugePage: VMFlags { VMFlags(rawValue: 0x20000000) }
+    @inlinable public static var noHugePage: VMFlags { VMFlags(rawValue: 0x40000000) }
+    @inlinable public static var mergeable: VMFlags { VMFlags(rawValue: 0x80000000) }
     /// `VM_PKEY_BIT0..3`, bits 32..35 on x86.
-    public static let pkeyMask = VMFlags(rawValue: 0xF << 32)
-    public static let pkeyShift: UInt64 = 32
+    @inlinable public static var pkeyMask: VMFlags { VMFlags(rawValue: 0xF << 32) }
+    @inlinable public static var pkeyShift: UInt64 { 32 }
 
     /// Mirrors `VM_ACCESS_FLAGS`.
-    public static let accessFlags: VMFlags = [.read, .write, .exec]
+    @inlinable public static var accessFlags: VMFlags { [.read, .write, .exec] }
     /// Mirrors `VM_SPECIAL`: mappings that never merge and are not expanded.
-    public static let special: VMFlags = [.io, .dontExpand, .pfnMap, .mixedMap]
+    @inlinable public static var special: VMFlags { [.io, .dontExpand, .pfnMap, .mixedMap] }
     /// Mirrors `VM_STACK` (= `VM_GROWSDOWN` on x86).
-    public static let stack: VMFlags = [.growsDown]
+    @inlinable public static var stack: VMFlags { [.growsDown] }
     /// Mirrors `VM_FLAGS_CLEAR` on x86: the pkey bits, recomputed by every mprotect.
-    public static let flagsClear: VMFlags = pkeyMask
+    @inlinable public static var flagsClear: VMFlags { pkeyMask }
     /// Mirrors `VM_STACK_INCOMPLETE_SETUP`.
-    public static let stackIncompleteSetup: VMFlags = [.seqRead, .randRead]
+    @inlinable public static var stackIncompleteSetup: VMFlags { [.seqRead, .randRead] }
 
     /// The protection key stored in bits 32..35.
     public var pkey: Int { Int((rawValue >> VMFlags.pkeyShift) & 0xF) }
