@@ -204,7 +204,9 @@ extension Machine {
                 let error: PageFaultError = write ? [.user, .write] : .user
                 _ = handleUserFault(task, address, error)
             }
-            address = huge ? PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize
+            address =
+                huge
+                ? PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize
                 : address + PageGeometry.pageSize
         }
     }
