@@ -1,0 +1,104 @@
+import MMScenario
+
+/// Renders a `RunReport` as one JSON document (schema in docs/json-output.md).
+public enum JSONReport {
+    /// The document as text: deterministic, keys sorted.
+    public static func render(_ report: RunReport) -> String {
+        document(report).rendered()
+    }
+
+    /// The document as a value.
+    public static func document(_ report: RunReport) -> JSONValue {
+        let totals = report.totals
+        var top: [String: JSONValue] = [
+            "scheme": .string(report.scheme),
+            "file": .string(report.file),
+            "cpus": .int(Int64(report.cpus)),
+            "steps": .array(report.steps.map(step)),
+            "totals": .object([
+                "flushes": .int(Int64(totals.flushes)),
+                "invlpg": .int(Int64(totals.invlpg)),
+                "fullFlushes": .int(Int64(totals.fullFlushes)),
+                "ipis": .int(Int64(totals.ipis)),
+                "tlbMisses": .int(Int64(totals.tlbMisses)),
+                "tlbHits": .int(Int64(totals.tlbHits)),
+                "walks": .int(Int64(totals.walks)),
+                "faults": .int(Int64(totals.faults)),
+                "expectationsPassed": .int(Int64(totals.expectationsPassed)),
+                "expectationsFailed": .int(Int64(totals.expectationsFailed)),
+            ]),
+        ]
+        top["name"] = report.name.map(JSONValue.string) ?? .null
+        return .object(top)
+    }
+
+    /// One step.
+    static func step(_ step: StepReport) -> JSONValue {
+        .object([
+            "index": .int(Int64(step.index)),
+            "line": .int(Int64(step.line)),
+            "kind": .string(step.keyword),
+            "thread": step.thread.map(JSONValue.string) ?? .null,
+            "cpu": step.cpu.map { .int(Int64($0)) } ?? .null,
+            "call": .string(step.call),
+            "result": result(step.result),
+            "note": step.note.map(JSONValue.string) ?? .null,
+            "faults": .array(step.faults.map(fault)),
+            "flushes": .array(step.flushes.map(flush)),
+            "cpus": .array(step.cpus.map(cpu)),
+            "expectations": .array(step.expectations.map(expectation)),
+        ])
+    }
+
+    /// A result: an integer, an errno name, a hex string, a signal object, an error object, or null.
+    static func result(_ result: StepResult) -> JSONValue {
+        switch result {
+        case .none: return .null
+        case .integer(let value): return .int(value)
+        case .address(let value), .value(let value): return .string(hex(value))
+        case .errno(let name): return .string(name)
+        case .signal(let name, let code, let address):
+            return .object(["signal": .string(name), "code": .string(code), "address": .string(hex(address))])
+        case .error(let message): return .object(["error": .string(message)])
+        }
+    }
+
+    /// A fault.
+    static func fault(_ fault: FaultRecord) -> JSONValue {
+        .object([
+            "thread": .string(fault.thread), "cpu": .int(Int64(fault.cpu)), "address": .string(hex(fault.address)),
+            "error": .string(fault.error), "resolution": .string(fault.resolution),
+        ])
+    }
+
+    /// A flush request.
+    static func flush(_ flush: FlushRecord) -> JSONValue {
+        .object([
+            "cpu": .int(Int64(flush.cpu)), "start": .string(hex(flush.start)), "pages": .int(Int64(flush.pages)),
+            "strideShift": .int(Int64(flush.strideShift)), "freedTables": .bool(flush.freedTables),
+            "remote": .array(flush.remote.map { .int(Int64($0)) }),
+        ])
+    }
+
+    /// One CPU's deltas.
+    static func cpu(_ cpu: CPUCounterDelta) -> JSONValue {
+        .object([
+            "cpu": .int(Int64(cpu.cpu)), "accesses": .int(Int64(cpu.accesses)), "tlbHits": .int(Int64(cpu.tlbHits)),
+            "tlbMisses": .int(Int64(cpu.tlbMisses)), "walks": .int(Int64(cpu.walks)),
+            "pageFaults": .int(Int64(cpu.pageFaults)), "invlpg": .int(Int64(cpu.invlpg)),
+            "fullFlushes": .int(Int64(cpu.fullFlushes)), "ipisReceived": .int(Int64(cpu.ipisReceived)),
+            "cr3Loads": .int(Int64(cpu.cr3Loads)),
+        ])
+    }
+
+    /// An expectation outcome.
+    static func expectation(_ outcome: ExpectationOutcome) -> JSONValue {
+        .object([
+            "line": .int(Int64(outcome.line)), "column": .int(Int64(outcome.column)), "check": .string(outcome.check),
+            "expected": .string(outcome.expected), "actual": .string(outcome.actual), "passed": .bool(outcome.passed),
+        ])
+    }
+
+    /// `0x` and lower-case hex.
+    static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+}

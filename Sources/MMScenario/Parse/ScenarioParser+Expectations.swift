@@ -1,0 +1,121 @@
+import MMKernel
+import Yams
+
+/// Which checks an `expect:` block may contain depends on what it follows.
+enum ExpectContext {
+    /// After mmap, munmap, madvise or fork: `result` and counters.
+    case syscall
+    /// After read, write or exec: `value`, `signal`, `code` and counters.
+    case access
+    /// After idle: counters.
+    case idle
+    /// A step of its own: state checks (`layout`, `contents`, `vmas`) and counters of the previous step.
+    case standalone
+
+    /// The keys allowed in this context.
+    var keys: [String] {
+        let counters = Expectation.Counter.allCases.map(\.rawValue) + ["resolutions"]
+        switch self {
+        case .syscall: return ["result"] + counters
+        case .access: return ["value", "signal", "code"] + counters
+        case .idle: return counters
+        case .standalone: return ["layout", "contents", "vmas"] + counters
+        }
+    }
+}
+
+extension ScenarioParser {
+    /// Parses an `expect:` mapping in `context`.
+    func parseExpectations(_ node: Node, context: ExpectContext) throws(ScenarioError) -> [Expectation] {
+        let fields = try reader.fields(node, "expect", allowed: context.keys)
+        if fields["code"] != nil && fields["signal"] == nil {
+            throw reader.error(fields.keys["code"]!, "'code' needs a 'signal'")
+        }
+        var expectations: [Expectation] = []
+        for key in fields.order {
+            let value = fields.values[key]!
+            let location = reader.location(fields.keys[key]!)
+            let check: Expectation.Check
+            switch key {
+            case "result": check = .result(try parseResult(value))
+            case "value": check = .value(try reader.unsigned(value, "value"))
+            case "signal":
+                let name = try reader.scalar(value, "signal")
+                guard SymbolNames.signals.contains(name) else {
+                    throw reader.error(value, "unknown signal '\(name)' (known: SIGSEGV, SIGBUS)")
+                }
+                var code: String?
+                if let codeNode = fields["code"] {
+                    let text = try reader.scalar(codeNode, "code")
+                    guard SymbolNames.signalCodes.contains(text) else {
+                        let known = SymbolNames.signalCodes.joined(separator: ", ")
+                        throw reader.error(codeNode, "unknown si_code '\(text)' (known: \(known))")
+                    }
+                    code = text
+                }
+                check = .signal(name: name, code: code)
+            case "code": continue
+            case "resolutions":
+                var names: [String] = []
+                for element in try reader.sequence(value, "resolutions") {
+                    let name = try reader.scalar(element, "a resolution")
+                    guard FaultResolution(rawValue: name) != nil else {
+                        throw reader.error(element, "unknown fault resolution '\(name)'")
+                    }
+                    names.append(name)
+                }
+                check = .resolutions(names)
+            case "layout": check = try parseLayout(value)
+            case "contents":
+                let fields = try reader.fields(
+                    value, "contents", allowed: ["thread", "region", "addr", "pages", "page", "value"])
+                let span = try parseSpan(fields, value, allowLength: false)
+                if let pages = span.pages, pages.count > Self.maxPagesPerStep {
+                    throw reader.error(value, "contents may check at most \(Self.maxPagesPerStep) pages")
+                }
+                let token = try reader.unsigned(try fields.required("value", reader), "value")
+                check = .contents(thread: try thread(fields["thread"]), span: span, value: token)
+            case "vmas":
+                if case .scalar = value {
+                    check = .vmas(
+                        thread: threads[0].name, count: Int(try reader.integer(value, "vmas", in: 0...1 << 40)))
+                } else {
+                    let fields = try reader.fields(value, "vmas", allowed: ["thread", "count"])
+                    let count = try reader.integer(try fields.required("count", reader), "count", in: 0...1 << 40)
+                    check = .vmas(thread: try thread(fields["thread"]), count: Int(count))
+                }
+            default:
+                let counter = Expectation.Counter(rawValue: key)!
+                check = .counter(counter, Int(try reader.integer(value, key, in: 0...1 << 40)))
+            }
+            expectations.append(Expectation(location: location, check: check))
+        }
+        return expectations
+    }
+
+    /// `result:` — `ok`, `0`, an errno name, or an address expression.
+    func parseResult(_ node: Node) throws(ScenarioError) -> Expectation.ResultMatcher {
+        let text = try reader.scalar(node, "result")
+        if text == "ok" || text == "success" { return .success }
+        if KernelErrno(name: text) != nil { return .errno(text) }
+        if text.hasPrefix("E") && text == text.uppercased() && NumberSyntax.isIdentifier(text) {
+            let known = KernelErrno.allCases.map(\.description).joined(separator: ", ")
+            throw reader.error(node, "unknown errno '\(text)' (known: \(known))")
+        }
+        return .value(try checkedAddress(node, "result"))
+    }
+
+    /// `layout: {region: buf, pages: 4, is: "[0,1)r--p [1,4)rw-p"}`: a bare `pages: N` is a window of N pages.
+    func parseLayout(_ node: Node) throws(ScenarioError) -> Expectation.Check {
+        let fields = try reader.fields(node, "layout", allowed: ["thread", "region", "addr", "pages", "length", "is"])
+        var span = try parseSpan(fields, node)
+        if let pagesNode = fields["pages"], let range = span.pages,
+            !(try reader.scalar(pagesNode, "pages")).contains(".")
+        {
+            guard range.lower > 0 else { throw reader.error(pagesNode, "a layout window needs at least 1 page") }
+            span.pages = PageRange(lower: 0, upper: range.lower - 1)
+        }
+        let expected = try reader.scalar(try fields.required("is", reader), "is")
+        return .layout(thread: try thread(fields["thread"]), span: span, expected: expected)
+    }
+}

@@ -1,0 +1,118 @@
+import MMHardware
+import MMKernel
+
+/// Runs a parsed `Scenario` on a fresh `Machine` and records a `RunReport`. Runtime problems (a region whose mmap
+/// failed, an address that overflows) become failed steps, never crashes.
+public struct ScenarioRunner {
+    /// The machine the scenario runs on.
+    public internal(set) var machine: Machine
+    /// The scenario.
+    let scenario: Scenario
+    /// Threads by name.
+    var tasks: [String: TaskID] = [:]
+    /// Mapped regions by name: start and page-aligned length.
+    var regions: [String: (start: UInt64, length: UInt64)] = [:]
+    /// Declared files by name.
+    var fileIDs: [String: FileID] = [:]
+    /// The report being built.
+    var report: RunReport
+    /// The tokens the last access step returned, one per completed access.
+    var accessValues: [UInt64] = []
+    /// Pages touched by access steps so far (bounded by `maxPagesPerRun`).
+    var pagesTouched: UInt64 = 0
+
+    /// Builds the machine, its threads and its files.
+    public init(scenario: Scenario) {
+        self.scenario = scenario
+        machine = Machine(config: scenario.config)
+        report = RunReport(file: scenario.file, name: scenario.name, cpus: scenario.config.cpus)
+        for spec in scenario.files {
+            fileIDs[spec.name] = machine.createFile(
+                name: spec.name, sizePages: spec.sizePages, readable: spec.readable, writable: spec.writable,
+                noexec: spec.noexec, sealWrite: spec.sealWrite, isShmem: spec.shmem)
+        }
+        for spec in scenario.threads {
+            let cpu = CPUID(spec.cpu)
+            if let process = spec.process, let leader = tasks[process] {
+                tasks[spec.name] = machine.createThread(name: spec.name, mm: machine.task(leader).mm, cpu: cpu)
+            } else {
+                tasks[spec.name] = machine.createProcess(name: spec.name, cpu: cpu)
+            }
+        }
+        machine.trace.removeAll()
+    }
+
+    /// Runs `scenario` from start to end on a fresh machine.
+    public static func run(_ scenario: Scenario) -> RunReport {
+        var runner = ScenarioRunner(scenario: scenario)
+        return runner.run()
+    }
+
+    /// Runs every step and returns the report.
+    public mutating func run() -> RunReport {
+        var previous: StepReport?
+        for (offset, step) in scenario.steps.enumerated() {
+            var record = execute(step, index: offset + 1)
+            let subject = step.kind.isExpect ? previous : record
+            record.expectations = step.expectations.map { evaluate($0, step: record, subject: subject) }
+            if !step.kind.isExpect { previous = record }
+            report.steps.append(record)
+        }
+        return report
+    }
+
+    /// Runs one step, capturing its trace events and counter deltas.
+    mutating func execute(_ step: Step, index: Int) -> StepReport {
+        machine.trace.removeAll()
+        accessValues = []
+        let before = machine.cpus.map(\.counters)
+        var record = StepReport(
+            index: index, line: step.location.line, keyword: step.keyword, thread: nil, cpu: nil, call: step.keyword,
+            result: .none, note: step.note)
+        perform(step.kind, into: &record)
+        record.cpus = machine.cpus.indices.map { index in
+            delta(cpu: index, machine.cpus[index].counters - before[index])
+        }
+        for event in machine.trace {
+            switch event {
+            case .pageFault(let task, let cpu, let address, let error, let resolution):
+                record.faults.append(
+                    FaultRecord(
+                        thread: machine.task(task).name, cpu: cpu.rawValue, address: address,
+                        error: error.description, resolution: resolution.rawValue))
+            case .flushRequest(let request):
+                record.flushes.append(
+                    FlushRecord(
+                        cpu: request.initiator.rawValue, start: request.start, pages: request.pages,
+                        strideShift: Int(request.strideShift), freedTables: request.freedTables,
+                        remote: request.remote.map(\.rawValue)))
+            default: break
+            }
+        }
+        machine.trace.removeAll()
+        return record
+    }
+
+    /// Converts hardware counters to the report's delta.
+    func delta(cpu: Int, _ counters: CPUCounters) -> CPUCounterDelta {
+        var delta = CPUCounterDelta(cpu: cpu)
+        delta.accesses = counters.accesses
+        delta.tlbHits = counters.l1Hits + counters.stlbHits
+        delta.tlbMisses = counters.misses
+        delta.walks = counters.walks
+        delta.pageFaults = counters.pageFaults
+        delta.invlpg = counters.invlpg
+        delta.fullFlushes = counters.fullFlushes
+        delta.ipisReceived = counters.ipisReceived
+        delta.cr3Loads = counters.cr3Loads
+        return delta
+    }
+}
+
+extension Step.Kind {
+    /// Whether this is a standalone `expect:` step.
+    var isExpect: Bool {
+        if case .expect = self { return true }
+        return false
+    }
+}
