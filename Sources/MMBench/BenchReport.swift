@@ -55,28 +55,35 @@ public struct BenchReport: Codable, Hashable, Sendable {
             return String(format: "%.2f", value)
         }
         var lines: [String] = []
-        lines.append("mmsim bench: \(regionBytes >> 20) MiB populated anonymous region, \(pages) PTEs, "
-            + "\(repetitions) repetitions")
+        lines.append(
+            "mmsim bench: \(regionBytes >> 20) MiB populated anonymous region, \(pages) PTEs, "
+                + "\(repetitions) repetitions")
         lines.append("")
         lines.append("                                   simulator     real kernel")
-        lines.append("populate, ns/page                  \(pad(format(simPopulateNsPerPage)))  "
-            + "\(pad(format(kernelPopulateNsPerPage)))")
-        lines.append("rewrite RW->RO, ns/PTE             \(pad(format(simRewriteToReadOnlyNsPerPTE)))  "
-            + "\(pad(format(kernelReadOnlyNsPerPTE)))  (kernel: mprotect PROT_READ)")
-        lines.append("rewrite RO->RW, ns/PTE             \(pad(format(simRewriteToReadWriteNsPerPTE)))  "
-            + "\(pad(format(kernelReadWriteNsPerPTE)))  (kernel: mprotect PROT_READ|PROT_WRITE)")
-        lines.append("mprotect RW->RO, ns/PTE            \(pad(format(simMprotectToReadOnlyNsPerPTE)))  "
-            + "\(pad(format(kernelReadOnlyNsPerPTE)))  (simulator: merged scheme)")
-        lines.append("mprotect RO->RW, ns/PTE            \(pad(format(simMprotectToReadWriteNsPerPTE)))  "
-            + "\(pad(format(kernelReadWriteNsPerPTE)))")
+        lines.append(
+            "populate, ns/page                  \(pad(format(simPopulateNsPerPage)))  "
+                + "\(pad(format(kernelPopulateNsPerPage)))")
+        lines.append(
+            "rewrite RW->RO, ns/PTE             \(pad(format(simRewriteToReadOnlyNsPerPTE)))  "
+                + "\(pad(format(kernelReadOnlyNsPerPTE)))  (kernel: mprotect PROT_READ)")
+        lines.append(
+            "rewrite RO->RW, ns/PTE             \(pad(format(simRewriteToReadWriteNsPerPTE)))  "
+                + "\(pad(format(kernelReadWriteNsPerPTE)))  (kernel: mprotect PROT_READ|PROT_WRITE)")
+        lines.append(
+            "mprotect RW->RO, ns/PTE            \(pad(format(simMprotectToReadOnlyNsPerPTE)))  "
+                + "\(pad(format(kernelReadOnlyNsPerPTE)))  (simulator: merged scheme)")
+        lines.append(
+            "mprotect RO->RW, ns/PTE            \(pad(format(simMprotectToReadWriteNsPerPTE)))  "
+                + "\(pad(format(kernelReadWriteNsPerPTE)))")
         lines.append("read sweep, ns/access              \(pad(format(simReadSweepNsPerAccess)))")
         lines.append("")
         lines.append("rewrite ratio simulator/kernel:    \(format(rewriteRatio))  (target <= 1.00)")
         lines.append("mprotect ratio simulator/kernel:   \(format(mprotectRatio))  (target <= 1.00)")
         lines.append("model bytes per populated page:    \(format(simModelBytesPerPage))  (target <= 72)")
         lines.append("resident bytes per populated page: \(format(simResidentBytesPerPage))")
-        lines.append("100 TiB PROT_NONE reservation:     \(simReservationModelBytes) model bytes, "
-            + "\(simReservationResidentBytes) resident bytes")
+        lines.append(
+            "100 TiB PROT_NONE reservation:     \(simReservationModelBytes) model bytes, "
+                + "\(simReservationResidentBytes) resident bytes")
         if let kernelError { lines.append("real kernel part skipped: \(kernelError)") }
         return lines.joined(separator: "\n")
     }

@@ -133,7 +133,8 @@ public enum MMBench {
         withExtendedLifetime(machine) {}
         guard configuration.host else { return report }
         do {
-            let sweep = HostMprotectSweep(regionBytes: configuration.regionBytes, repetitions: configuration.repetitions)
+            let sweep = HostMprotectSweep(
+                regionBytes: configuration.regionBytes, repetitions: configuration.repetitions)
             let result = try sweep.run()
             report.kernelPopulateNsPerPage = result.populateNanosecondsPerPage
             report.kernelReadOnlyNsPerPTE = median(result.readOnlyNanosecondsPerPTE)

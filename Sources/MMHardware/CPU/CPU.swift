@@ -52,7 +52,9 @@ public struct CPU: Sendable {
     ///
     /// A write through a TLB entry whose D bit was clear re-walks to set D, as Intel cores do; a cached entry that
     /// does not permit the access faults without re-walking, and the fault drops that entry.
-    public mutating func translate(_ address: UInt64, _ kind: AccessKind, tables: inout PageTableArena)
+    public mutating func translate(
+        _ address: UInt64, _ kind: AccessKind, tables: inout PageTableArena
+    )
         -> Translation
     {
         counters.accesses += 1

@@ -10,7 +10,9 @@ public enum PageWalker {
     /// Walks PGD → PUD → PMD → PTE for `address`. Permissions combine across levels (RW and U must be set at every
     /// level, NX at any level forbids execution). On success the walker sets A in every entry it used and D in the
     /// leaf for a write, as hardware does with a locked update that re-checks P.
-    public static func walk(root: TableID, address: UInt64, kind: AccessKind, tables: inout PageTableArena)
+    public static func walk(
+        root: TableID, address: UInt64, kind: AccessKind, tables: inout PageTableArena
+    )
         -> Outcome
     {
         var table = root

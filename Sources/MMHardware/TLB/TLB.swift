@@ -76,8 +76,9 @@ public struct TLB: Sendable {
         }
     }
 
-    static func insert(_ entry: TLBEntry, into array: inout [TLBEntry], sets: Int, ways: Int, key: UInt64, clock: UInt32)
-    {
+    static func insert(
+        _ entry: TLBEntry, into array: inout [TLBEntry], sets: Int, ways: Int, key: UInt64, clock: UInt32
+    ) {
         let base = Int(key % UInt64(sets)) * ways
         var victim = base
         for way in base..<(base + ways) {

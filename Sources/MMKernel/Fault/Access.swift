@@ -23,7 +23,9 @@ extension Machine {
     /// A thread of `task` executes one access of `kind` at `address` on its CPU: the MMU translates it (the TLB may
     /// answer from a stale entry), a page fault enters the kernel's fault handler, and the access is retried until
     /// it completes or the handler delivers a signal. A write stores `value` as the frame's token.
-    public mutating func access(_ task: TaskID, _ address: UInt64, _ kind: AccessKind, value: UInt64 = 0)
+    public mutating func access(
+        _ task: TaskID, _ address: UInt64, _ kind: AccessKind, value: UInt64 = 0
+    )
         -> AccessResult
     {
         schedule(task)

@@ -31,7 +31,9 @@ extension Machine {
 
     /// Models `do_huge_pmd_anonymous_page()`: a read maps the huge zero page, a write a fresh THP. Nil means fall
     /// back to 4 KiB pages (no huge page available).
-    mutating func doHugePMDAnonymousPage(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ haddr: UInt64, write: Bool)
+    mutating func doHugePMDAnonymousPage(
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ haddr: UInt64, write: Bool
+    )
         -> FaultResolution?
     {
         let vma = mm(mmID).vmas[index]

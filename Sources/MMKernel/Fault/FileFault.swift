@@ -3,7 +3,9 @@ import MMHardware
 extension Machine {
     /// Models `do_fault()` for file-backed and shmem VMAs: `do_read_fault()` maps the page-cache page,
     /// `do_cow_fault()` copies it into a private anonymous page, `do_shared_fault()` maps it writable and dirty.
-    mutating func doFault(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool)
+    mutating func doFault(
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool
+    )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]
@@ -35,7 +37,9 @@ extension Machine {
     /// Models `do_wp_page()`: a write to a present read-only PTE. Shared mappings are made writable after
     /// write-notify; an exclusive anonymous page is reused; anything else (the zero page, a page shared with a
     /// forked process, a private file page) is copied by `wp_page_copy()`.
-    mutating func doWPPage(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+    mutating func doWPPage(
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE
+    )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]
@@ -61,7 +65,9 @@ extension Machine {
     /// Models `wp_page_copy()`: allocates a new page, copies the old contents (or zeroes for the zero page), clears
     /// the old PTE with an immediate single-page flush (`ptep_clear_flush()`), maps the copy writable, and drops the
     /// old mapping. With the uffd-wp fix, a pending deferred flush on a uffd-wp VMA is forced first.
-    mutating func wpPageCopy(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+    mutating func wpPageCopy(
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE
+    )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]
@@ -92,7 +98,9 @@ extension Machine {
     /// Models `do_swap_page()` and the migration-entry wait: a swapped page is read back; a migration or
     /// device-private entry is restored as the page it stands for, writable only if the entry was writable; a guard
     /// marker raises SIGSEGV, poison SIGBUS; a uffd-wp marker behaves as an empty PTE that stays write-protected.
-    mutating func doSwapPage(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE)
+    mutating func doSwapPage(
+        _ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE
+    )
         -> FaultResolution
     {
         guard let entry = SwapEntry(pte: pte) else { return .sigbus }

@@ -67,7 +67,9 @@ extension Machine {
 
     /// Models `handle_mm_fault()` → `__handle_mm_fault()`: the PMD level (THP faults, huge write-protect and NUMA
     /// faults) and then `handle_pte_fault()`.
-    mutating func handleMMFault(_ mmID: MMID, _ index: Int, _ address: UInt64, _ error: PageFaultError)
+    mutating func handleMMFault(
+        _ mmID: MMID, _ index: Int, _ address: UInt64, _ error: PageFaultError
+    )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]

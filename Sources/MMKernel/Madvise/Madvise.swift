@@ -43,7 +43,9 @@ public enum Advice: Int32, Hashable, Sendable, CaseIterable {
 extension Machine {
     /// madvise(2): models `do_madvise()` → `madvise_walk_vmas()`. Unknown advice or an unaligned start is EINVAL;
     /// a range with holes is applied to the mapped parts and then reports ENOMEM.
-    public mutating func madvise(_ task: TaskID, _ start: UInt64, _ length: UInt64, advice rawAdvice: Int32)
+    public mutating func madvise(
+        _ task: TaskID, _ start: UInt64, _ length: UInt64, advice rawAdvice: Int32
+    )
         throws(KernelErrno)
     {
         let mmID = tasks[task.rawValue].mm
@@ -77,7 +79,9 @@ extension Machine {
     }
 
     /// Applies `advice` to `[start, end)` inside the VMA at `index`; returns the VMA's index afterwards.
-    private mutating func madviseVMA(_ mmID: MMID, _ index: Int, _ start: UInt64, _ end: UInt64, _ advice: Advice)
+    private mutating func madviseVMA(
+        _ mmID: MMID, _ index: Int, _ start: UInt64, _ end: UInt64, _ advice: Advice
+    )
         throws(KernelErrno) -> Int
     {
         let vma = mm(mmID).vmas[index]
@@ -100,14 +104,22 @@ extension Machine {
             if vma.sealed && (advice == .dontFork || advice == .hugePage) { throw .EPERM }
             var flags = vma.flags
             switch advice {
-            case .random: flags.subtract(.seqRead); flags.insert(.randRead)
-            case .sequential: flags.subtract(.randRead); flags.insert(.seqRead)
+            case .random:
+                flags.subtract(.seqRead)
+                flags.insert(.randRead)
+            case .sequential:
+                flags.subtract(.randRead)
+                flags.insert(.seqRead)
             case .dontFork: flags.insert(.dontCopy)
             case .doFork:
                 if vma.flags.contains(.io) { throw .EINVAL }
                 flags.remove(.dontCopy)
-            case .hugePage: flags.remove(.noHugePage); flags.insert(.hugePage)
-            case .noHugePage: flags.remove(.hugePage); flags.insert(.noHugePage)
+            case .hugePage:
+                flags.remove(.noHugePage)
+                flags.insert(.hugePage)
+            case .noHugePage:
+                flags.remove(.hugePage)
+                flags.insert(.noHugePage)
             case .dontDump: flags.insert(.dontDump)
             case .doDump: flags.remove(.dontDump)
             default: break

@@ -5,7 +5,9 @@ extension Machine {
     /// given; a free, page-aligned hint is honoured; otherwise the highest gap below `mmap_base` that fits (keeping
     /// `stack_guard_gap` below a `VM_GROWSDOWN` VMA), 2 MiB-aligned for anonymous private mappings whose length is a
     /// multiple of 2 MiB (`thp_get_unmapped_area()`), falling back to a bottom-up search.
-    func getUnmappedArea(_ mmID: MMID, _ hint: UInt64, _ length: UInt64, _ flags: MapFlags, anonymousPrivate: Bool)
+    func getUnmappedArea(
+        _ mmID: MMID, _ hint: UInt64, _ length: UInt64, _ flags: MapFlags, anonymousPrivate: Bool
+    )
         throws(KernelErrno) -> UInt64
     {
         let taskSize = PageGeometry.taskSize
@@ -18,7 +20,8 @@ extension Machine {
             if hint != 0, let free = hintIfFree(mmID, hint, length) {
                 address = free
             } else {
-                let thpAlign = anonymousPrivate && hint == 0 && length % PageGeometry.pmdSize == 0
+                let thpAlign =
+                    anonymousPrivate && hint == 0 && length % PageGeometry.pmdSize == 0
                     && config.thpMode != .never
                 let align = thpAlign ? PageGeometry.pmdSize : PageGeometry.pageSize
                 if let found = topDownGap(mmID, length, align: align)

@@ -29,7 +29,8 @@ extension Machine {
                 if pudEntry.hardwarePresent && !pudEntry.isHuge {
                     let pmd = PageTableArena.child(of: pudEntry)
                     while address < pudNext {
-                        let next = min(PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize, end)
+                        let next = min(
+                            PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize, end)
                         let slot = EntrySlot(table: pmd, index: PageGeometry.index(address, level: 2))
                         if !pageTables[slot.table, slot.index].isNone {
                             steps.append(PMDStep(slot: slot, start: address, end: next))

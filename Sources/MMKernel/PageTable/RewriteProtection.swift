@@ -5,7 +5,9 @@ extension Machine {
     /// PTE in `[start, end)` to `newProtection`, through the arena's unsafe fast path. Returns the PTEs rewritten.
     /// The benchmark times it against the real kernel's mprotect of the same region; it is not a syscall (nothing is
     /// flushed, so callers that keep running CPUs must flush themselves).
-    public mutating func rewriteProtection(_ mmID: MMID, _ start: UInt64, _ end: UInt64, to newProtection: PTEFlags)
+    public mutating func rewriteProtection(
+        _ mmID: MMID, _ start: UInt64, _ end: UInt64, to newProtection: PTEFlags
+    )
         -> Int
     {
         var rewritten = 0

@@ -18,7 +18,9 @@ extension Machine {
                 splitHugePMD(gather.mm, vma, step.slot, PageGeometry.alignDown(step.start, PageGeometry.pmdSize))
             } else if !pmd.hardwarePresent {
                 // A PMD migration entry covering the range: dropped like a PTE-level one.
-                if step.end - step.start == PageGeometry.pmdSize { pageTables[step.slot.table, step.slot.index] = .none }
+                if step.end - step.start == PageGeometry.pmdSize {
+                    pageTables[step.slot.table, step.slot.index] = .none
+                }
                 continue
             }
             let table = PageTableArena.child(of: pageTables[step.slot.table, step.slot.index])

@@ -59,10 +59,10 @@ public struct VMASet: Sendable, RandomAccessCollection {
     public mutating func update(_ index: Int, _ body: (inout VMA) -> Void) {
         body(&storage[index])
         #if MMSIM_INTERNAL_CHECKS
-            precondition(storage[index].start < storage[index].end, "empty VMA")
-            precondition(index == 0 || storage[index - 1].end <= storage[index].start, "VMA order broken")
-            precondition(
-                index + 1 == storage.count || storage[index].end <= storage[index + 1].start, "VMA order broken")
+        precondition(storage[index].start < storage[index].end, "empty VMA")
+        precondition(index == 0 || storage[index - 1].end <= storage[index].start, "VMA order broken")
+        precondition(
+            index + 1 == storage.count || storage[index].end <= storage[index + 1].start, "VMA order broken")
         #endif
     }
 
