@@ -47,7 +47,8 @@ public struct KernelConfig: Hashable, Sendable {
     public var mergeVMAs = true
     /// `CONFIG_MMU_GATHER_PAGE_SIZE` (x86: off): a gather flushes when the recorded page size changes.
     public var gatherPageSize = false
-    /// Page-table isolation: each INVLPG is paired with an invalidation of the user PCID.
+    /// Page-table isolation: each INVLPG and each full flush is paired with one for the user PCID (the model
+    /// counts both; user accesses still use the kernel PCID's TLB entries).
     public var pti = false
     /// Whether the CPU has protection keys (X86_FEATURE_OSPKE); the reference machines do not.
     public var pku = false

@@ -101,11 +101,14 @@ extension Machine {
             invalidated = 0
             while address < info.end {
                 cpus[index].invlpg(address)
+                // flush_tlb_one_user() under PTI: the user half of the address space has its own PCID to clean.
+                if config.pti { cpus[index].invlpg(address) }
                 address += 1 << info.strideShift
                 invalidated += 1
             }
         } else {
             cpus[index].flushCurrentPCID()
+            if config.pti { cpus[index].flushCurrentPCID() }
         }
         cpuState[index].contexts[state.asid].tlbGen = mmGen
         record(.tlbFlush(cpu: cpu, reason: local ? .localMMShootdown : .remoteShootdown, pages: invalidated))
