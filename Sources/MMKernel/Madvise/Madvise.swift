@@ -90,6 +90,8 @@ extension Machine {
             // madvise_dontneed_free_valid_vma(): not on locked, PFN-mapped or hugetlb VMAs.
             if !vma.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty { throw .EINVAL }
             if advice == .free && !vma.isAnonymous { throw .EINVAL }
+            // can_madvise_modify(): discarding pages of a sealed read-only anonymous VMA is refused.
+            if vma.sealed && vma.isAnonymous && !vma.flags.contains(.write) { throw .EPERM }
             var gather = tlbGatherMMU(mm: mmID, cpu: runningCPU(of: mmID))
             if advice == .dontNeed {
                 zapRange(&gather, vma, start, end)
@@ -101,7 +103,6 @@ extension Machine {
         case .willNeed, .normal:
             return index
         default:
-            if vma.sealed && (advice == .dontFork || advice == .hugePage) { throw .EPERM }
             var flags = vma.flags
             switch advice {
             case .random:

@@ -39,6 +39,8 @@ extension Machine {
         if flags.contains(.fixedNoReplace) && mm(mmID).vmas.firstIndex(intersecting: address, address + length) != nil {
             throw .EEXIST
         }
+        var prot = prot
+        if prot.contains(.read) && mm(mmID).readImpliesExec && !(backing?.noexec ?? false) { prot.insert(.exec) }
         var vmFlags = VMFlags.fromProt(prot).union([.mayRead, .mayWrite, .mayExec]).union(mm(mmID).defaultFlags)
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }

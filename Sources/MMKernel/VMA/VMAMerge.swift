@@ -4,7 +4,7 @@ extension VMA {
     func hasMergeableAttributes(_ other: VMA) -> Bool {
         flags.subtracting(.softDirty) == other.flags.subtracting(.softDirty) && file == other.file
             && uffdContext == other.uffdContext && mempolicy == other.mempolicy && name == other.name
-            && !sealed && !other.sealed && flags.intersection(.special).isEmpty
+            && sealed == other.sealed && flags.intersection(.special).isEmpty
     }
 
     /// Models `is_mergeable_anon_vma()`: either side may lack an `anon_vma` unless the side that has one is a forked
