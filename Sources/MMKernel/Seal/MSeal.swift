@@ -13,12 +13,7 @@ extension Machine {
         let end = start &+ alignedLength
         guard end >= start else { throw .EINVAL }
         if end == start { return }
-        var cursor = start
-        for index in mm(mmID).vmas.indices(intersecting: start, end) {
-            guard mm(mmID).vmas[index].start <= cursor else { throw .ENOMEM }
-            cursor = mm(mmID).vmas[index].end
-        }
-        guard cursor >= end else { throw .ENOMEM }
+        guard mm(mmID).vmas.coversWithoutHoles(start, end) else { throw .ENOMEM }
         var address = start
         let limit = config.maxMapCount
         while address < end {

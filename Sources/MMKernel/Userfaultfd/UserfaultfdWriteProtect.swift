@@ -13,15 +13,13 @@ extension Machine {
         guard start & 0xFFF == 0, length & 0xFFF == 0, length > 0, end > start, end <= PageGeometry.taskSize else {
             throw .EINVAL
         }
-        let range = mm(mmID).vmas.indices(intersecting: start, end)
-        guard !range.isEmpty else { throw .EINVAL }
-        var cursor = start
-        for index in range {
-            let vma = mm(mmID).vmas[index]
-            if vma.start > cursor || !vma.flags.intersection([.pfnMap, .io]).isEmpty { throw .EINVAL }
-            cursor = vma.end
+        let vmas = mm(mmID).vmas
+        guard vmas.coversWithoutHoles(start, end) else { throw .EINVAL }
+        if vmas.indices(intersecting: start, end).contains(where: {
+            !vmas[$0].flags.intersection([.pfnMap, .io]).isEmpty
+        }) {
+            throw .EINVAL
         }
-        guard cursor >= end else { throw .EINVAL }
         let context = 1
         var address = start
         while address < end {
@@ -57,21 +55,17 @@ extension Machine {
         let end = start &+ length
         guard start & 0xFFF == 0, length & 0xFFF == 0, end >= start else { throw .EINVAL }
         let range = mm(mmID).vmas.indices(intersecting: start, end)
-        var cursor = start
-        for index in range {
-            let vma = mm(mmID).vmas[index]
-            guard vma.start <= cursor, vma.flags.contains(.uffdWP) else { throw .ENOENT }
-            cursor = vma.end
-        }
-        guard cursor >= end else { throw .ENOENT }
+        guard mm(mmID).vmas.coversWithoutHoles(start, end),
+            range.allSatisfy({ mm(mmID).vmas[$0].flags.contains(.uffdWP) })
+        else { throw .ENOENT }
         for index in range {
             let vma = mm(mmID).vmas[index]
             var flags: ChangeProtectionFlags = protect ? .uffdWP : .uffdWPResolve
             let upgrade = vma.flags.contains(.shared) ? wantsWriteNotify(vma) : vma.flags.contains(.write)
             if !protect && upgrade && config.scheme.upgradesPrivateWritable { flags.insert(.tryChangeWritable) }
-            var gather = tlbGatherMMU(mm: mmID, cpu: tasks[task.rawValue].cpu)
+            var gather = protectionGather(mm: mmID, cpu: tasks[task.rawValue].cpu)
             changeProtection(&gather, index, max(start, vma.start), min(end, vma.end), flags)
-            tlbFinishMMU(&gather)
+            finishProtectionGather(&gather)
         }
     }
 }

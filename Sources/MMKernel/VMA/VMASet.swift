@@ -40,6 +40,16 @@ public struct VMASet: Sendable, RandomAccessCollection {
         return first..<last
     }
 
+    /// Whether `[start, end)` is mapped without a hole (every page lies in some VMA).
+    public func coversWithoutHoles(_ start: UInt64, _ end: UInt64) -> Bool {
+        var cursor = start
+        for index in indices(intersecting: start, end) {
+            guard storage[index].start <= cursor else { return false }
+            cursor = storage[index].end
+        }
+        return cursor >= end
+    }
+
     /// Inserts a VMA that overlaps none; returns its index.
     @discardableResult
     public mutating func insert(_ vma: VMA) -> Int {
