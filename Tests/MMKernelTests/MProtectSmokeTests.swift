@@ -15,7 +15,9 @@ import Testing
     }
 
     static func flushes(_ machine: Machine, since mark: Int) -> [FlushRequest] {
-        machine.trace[mark...].compactMap { if case .flushRequest(let request) = $0 { return request } else { return nil } }
+        machine.trace[mark...].compactMap {
+            if case .flushRequest(let request) = $0 { return request } else { return nil }
+        }
     }
 
     @Test(arguments: FlushScheme.allCases)

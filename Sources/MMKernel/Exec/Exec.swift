@@ -10,7 +10,9 @@ extension Machine {
     /// flags through `mprotect_fixup()` under one mmu_gather — a `change_protection()` caller of the seed patch — then
     /// grows it by 128 KiB. `executableStack` is the ELF's PT_GNU_STACK request (nil = default). Returns the stack.
     @discardableResult
-    public mutating func exec(_ task: TaskID, argumentPages: Int, executableStack: Bool? = nil) throws(KernelErrno)
+    public mutating func exec(
+        _ task: TaskID, argumentPages: Int, executableStack: Bool? = nil
+    ) throws(KernelErrno)
         -> (start: UInt64, end: UInt64)
     {
         guard argumentPages >= 1, argumentPages <= 8192 else { throw .E2BIG }
@@ -59,9 +61,9 @@ extension Machine {
         if executableStack == true { finalFlags.insert(.exec) }
         if executableStack == false { finalFlags.remove(.exec) }
         let current = mm(new).vmas[mm(new).vmas.count - 1]
-        var gather = tlbGatherMMU(mm: new, cpu: cpu)
+        var gather = protectionGather(mm: new, cpu: cpu)
         let index = try mprotectFixup(&gather, task, mm(new).vmas.count - 1, current.start, current.end, finalFlags)
-        tlbFinishMMU(&gather)
+        finishProtectionGather(&gather)
         withMM(new) { $0.vmas.update(index) { $0.flags.subtract(.stackIncompleteSetup) } }
         // The stack may grow by 128 KiB right away (`stack_expand`), within RLIMIT_STACK.
         let grown = mm(new).vmas[index]

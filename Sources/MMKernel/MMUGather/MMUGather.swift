@@ -113,6 +113,21 @@ extension Machine {
         return MMUGather(mm: mm, cpu: cpu, fullMM: fullMM)
     }
 
+    /// The gather of a `change_protection()` caller (mprotect, exec's stack setup, UFFDIO_WRITEPROTECT, NUMA
+    /// hinting). The seed patch 4a18419f71cd introduced these gathers; before it the callers had none and
+    /// `change_protection_range()` raised `tlb_flush_pending` and flushed by itself. So under the `before` scheme
+    /// the returned gather is only a carrier for the issued flushes: it raises nothing and is never finished, and a
+    /// concurrent gather on the mm cannot turn such a call into a nested full flush.
+    mutating func protectionGather(mm: MMID, cpu: CPUID) -> MMUGather {
+        config.scheme.usesGather ? tlbGatherMMU(mm: mm, cpu: cpu) : MMUGather(mm: mm, cpu: cpu, fullMM: false)
+    }
+
+    /// Ends a gather from `protectionGather(mm:cpu:)`: `tlb_finish_mmu()` under the gather schemes, nothing under
+    /// `before`.
+    mutating func finishProtectionGather(_ gather: inout MMUGather) {
+        if config.scheme.usesGather { tlbFinishMMU(&gather) }
+    }
+
     /// Models `tlb_flush()` on x86: one `flush_tlb_mm_range()` over the gathered range at the unmap stride.
     mutating func tlbFlush(_ gather: inout MMUGather) {
         let full = gather.fullMM || gather.needFlushAll

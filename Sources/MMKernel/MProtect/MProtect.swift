@@ -9,7 +9,9 @@ extension Machine {
     /// pkey_mprotect(2): models `do_mprotect_pkey()` in mm/mprotect.c with every check in the kernel's order
     /// (spec §2). One mmu_gather covers the whole call; VMAs already changed when a later one fails keep their new
     /// protection and are flushed by the final `tlb_finish_mmu()` (nothing is rolled back).
-    public mutating func pkeyMprotect(_ task: TaskID, _ start: UInt64, _ length: UInt64, prot rawProt: UInt64, pkey: Int)
+    public mutating func pkeyMprotect(
+        _ task: TaskID, _ start: UInt64, _ length: UInt64, prot rawProt: UInt64, pkey: Int
+    )
         throws(KernelErrno)
     {
         let mmID = tasks[task.rawValue].mm
@@ -39,7 +41,7 @@ extension Machine {
             // x86 has no VM_GROWSUP, so PROT_GROWSUP is always refused here.
             if grows.contains(.growsUp) { throw .EINVAL }
         }
-        var gather = tlbGatherMMU(mm: mmID, cpu: tasks[task.rawValue].cpu)
+        var gather = protectionGather(mm: mmID, cpu: tasks[task.rawValue].cpu)
         var failure: KernelErrno?
         var processed = vmas[index].start
         var segmentStart = rangeStart
@@ -79,7 +81,7 @@ extension Machine {
             index = result + 1
             segmentStart = processed
         }
-        tlbFinishMMU(&gather)
+        finishProtectionGather(&gather)
         if let failure { throw failure }
         if processed < end { throw .ENOMEM }
     }

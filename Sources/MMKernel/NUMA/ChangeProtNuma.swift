@@ -23,9 +23,9 @@ extension Machine {
             // read-only file mappings (shared libraries) whose pages are usually shared anyway.
             if !vma.flags.intersection([.io, .pfnMap, .mixedMap, .hugetlb]).isEmpty || !vma.isAccessible { continue }
             if vma.file != nil && vma.flags.intersection([.read, .write]) == .read { continue }
-            var gather = tlbGatherMMU(mm: mmID, cpu: tasks[task.rawValue].cpu)
+            var gather = protectionGather(mm: mmID, cpu: tasks[task.rawValue].cpu)
             updated += changeProtection(&gather, index, segmentStart, segmentEnd, .protNuma)
-            tlbFinishMMU(&gather)
+            finishProtectionGather(&gather)
         }
         return updated
     }

@@ -5,7 +5,9 @@ extension Machine {
     /// page-aligned range `VM_UFFD_WP`, splitting at the edges and re-deriving `vm_page_prot` (a shared VMA now wants
     /// write-notify). Models `userfaultfd_register()`. Returns the userfaultfd context used.
     @discardableResult
-    public mutating func userfaultfdRegister(_ task: TaskID, _ start: UInt64, _ length: UInt64, missing: Bool = false)
+    public mutating func userfaultfdRegister(
+        _ task: TaskID, _ start: UInt64, _ length: UInt64, missing: Bool = false
+    )
         throws(KernelErrno) -> Int
     {
         let mmID = tasks[task.rawValue].mm
@@ -46,7 +48,9 @@ extension Machine {
     /// UFFDIO_WRITEPROTECT: models `mwriteprotect_range()` → `uffd_wp_range()` (≥6.2: one mmu_gather per VMA),
     /// under the mmap read lock. Protecting sets uffd-wp and clears write on every PTE; unprotecting clears uffd-wp
     /// and, where the VMA allows it, makes PTEs writable again in place. Every VMA must be registered for WP (ENOENT).
-    public mutating func userfaultfdWriteProtect(_ task: TaskID, _ start: UInt64, _ length: UInt64, protect: Bool)
+    public mutating func userfaultfdWriteProtect(
+        _ task: TaskID, _ start: UInt64, _ length: UInt64, protect: Bool
+    )
         throws(KernelErrno)
     {
         let mmID = tasks[task.rawValue].mm
