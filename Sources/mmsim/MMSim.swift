@@ -7,8 +7,8 @@ struct MMSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmsim",
         abstract: "A user-space simulator of Linux memory protection on x86-64.",
-        discussion: "Without a subcommand, runs a built-in tour of faults and TLB fills.",
-        subcommands: [Run.self, Demo.self, Bench.self],
-        defaultSubcommand: Demo.self
+        discussion: "Without a subcommand, shows the seed patch's three claims under the before and merged schemes.",
+        subcommands: [Claims.self, Run.self, Compare.self, Scenarios.self, Tour.self, Bench.self],
+        defaultSubcommand: Claims.self
     )
 }

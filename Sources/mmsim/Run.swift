@@ -1,30 +1,28 @@
 import ArgumentParser
-import Foundation
-import MMReport
 import MMScenario
 
-/// `mmsim run FILE [--json]`: exit 0 if every expectation passes, 1 if any fails, 2 on bad input.
+/// `mmsim run FILE|NAME [--json] [--scheme S] [arch flags]`: exit 0 if every expectation passes, 1 if any fails,
+/// 2 on bad input.
 struct Run: ParsableCommand {
     /// Help text.
-    static let configuration = CommandConfiguration(abstract: "Run a scenario file and report what happened.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario file or built-in scenario and report what happened.")
 
-    /// The scenario file.
-    @Argument(help: "A scenario YAML file (see docs/scenario-format.md).")
+    /// The scenario file or built-in name.
+    @Argument(help: "A scenario YAML file (see docs/scenario-format.md) or a built-in name (see 'mmsim scenarios').")
     var file: String
 
     /// Emit JSON instead of the text report.
     @Flag(help: "Print the report as one JSON document (see docs/json-output.md).")
     var json = false
 
+    /// Machine and cost flags.
+    @OptionGroup var arch: ArchOptions
+
     /// Runs the file.
     func run() throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            FileHandle.standardError.write(Data("\(file): cannot read: \(error.localizedDescription)\n".utf8))
-            throw ExitCode(2)
-        }
-        try ScenarioCommand.execute(yaml: text, file: file, json: json)
+        let source = try ScenarioCommand.load(file)
+        try ScenarioCommand.execute(
+            yaml: source.yaml, file: source.file, json: json, overrides: arch.overrides(), costs: try arch.costModel())
     }
 }

@@ -5,8 +5,9 @@ extension Machine {
     /// downgraded in place; a present THP (or the huge zero page) is invalidated — with an immediate flush under
     /// `before` and `seed` (`pmdp_invalidate()`), without one under `merged` (`pmdp_invalidate_ad()`, relying on the
     /// hardware re-checking P before setting A/D) — rewritten with `pmd_modify()`, and recorded at the PMD stride.
-    mutating func changeHugePMD(_ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ slot: EntrySlot, _ haddr: UInt64)
-    {
+    mutating func changeHugePMD(
+        _ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ slot: EntrySlot, _ haddr: UInt64
+    ) {
         tlbChangePageSize(&gather, PageGeometry.pmdSize)
         let old = pageTables[slot.table, slot.index]
         if let entry = SwapEntry(pte: old) {
@@ -29,7 +30,7 @@ extension Machine {
         } else if walk.flags.contains(.uffdWPResolve) {
             new = new.clearing(.uffdWP)
         }
-        if walk.flags.contains(.tryChangeWritable) && !new.isWritable && walk.scheme.upgradesPrivateWritable
+        if walk.flags.contains(.tryChangeWritable) && !new.isWritable && config.upgradesPrivateWritable
             && canChangePMDWritable(walk.vma, new)
         {
             new = new.setting(.writable)

@@ -53,7 +53,7 @@ extension Machine {
     /// Whether the write-upgrade rule lets this rewritten PTE become writable: ≥6.0 `can_change_pte_writable()`;
     /// 5.16–5.19 `MM_CP_DIRTY_ACCT` (shared write-notify VMAs only): dirty PTEs with soft-dirty satisfied.
     func mayUpgradeWritable(_ walk: ProtectionWalk, _ pte: PTE) -> Bool {
-        if walk.scheme.upgradesPrivateWritable { return canChangePTEWritable(walk.vma, pte) }
+        if config.upgradesPrivateWritable { return canChangePTEWritable(walk.vma, pte) }
         let softDirtyArmed = config.softDirty && !walk.vma.flags.contains(.softDirty)
         return pte.isDirty && (!softDirtyArmed || pte.contains(.softDirty))
     }

@@ -49,8 +49,9 @@ extension Machine {
     /// Models `change_pmd_range()` (with the PGD/P4D/PUD levels above it): huge PMDs wholly inside the range go to
     /// `change_huge_pmd()`, partly covered ones are split first (with the split's own immediate flush), and PTE
     /// tables go to `change_pte_range()`.
-    mutating func changePMDRange(_ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ start: UInt64, _ end: UInt64)
-    {
+    mutating func changePMDRange(
+        _ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ start: UInt64, _ end: UInt64
+    ) {
         for step in pmdSteps(gather.mm, start, end) {
             var pmd = pageTables[step.slot.table, step.slot.index]
             let isHugeEntry = (pmd.isHuge && pmd.isPresent) || (!pmd.hardwarePresent && pmd.isSwap)

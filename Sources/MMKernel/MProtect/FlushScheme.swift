@@ -17,7 +17,8 @@ public enum FlushScheme: String, Hashable, Sendable, CaseIterable, Codable {
     public var filtersWithNeedsFlush: Bool { self == .merged }
     /// Whether `change_huge_pmd()` flushes at once (`pmdp_invalidate()` instead of `pmdp_invalidate_ad()`).
     public var flushesHugePMDImmediately: Bool { self != .merged }
-    /// Whether a private writable VMA gets `MM_CP_TRY_CHANGE_WRITABLE` (≥6.0); earlier kernels only made dirty
+    /// The era default of whether a private writable VMA gets `MM_CP_TRY_CHANGE_WRITABLE` (≥6.0; see
+    /// `KernelConfig.upgradesPrivateWritable` for the effective value); earlier kernels only made dirty
     /// PTEs of shared write-notify VMAs writable in place (`MM_CP_DIRTY_ACCT`).
     public var upgradesPrivateWritable: Bool { self == .merged }
 

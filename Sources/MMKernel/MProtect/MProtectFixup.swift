@@ -41,7 +41,7 @@ extension Machine {
         let updated = mm(mmID).vmas[result]
         let writeNotify = wantsWriteNotify(updated)
         var cpFlags: ChangeProtectionFlags = []
-        if config.scheme.upgradesPrivateWritable {
+        if config.upgradesPrivateWritable {
             // vma_wants_manual_pte_write_upgrade(): shared VMAs that want write-notify, private VMAs with VM_WRITE.
             if updated.flags.contains(.shared) ? writeNotify : updated.flags.contains(.write) {
                 cpFlags.insert(.tryChangeWritable)

@@ -32,7 +32,24 @@ public struct KernelConfig: Hashable, Sendable {
     /// Whether `mm_cpumask` bits stay set after a CPU switches away (≥6.12); if false, switching clears them.
     public var lazyCpumaskTrim = true
     /// Whether `flush_tlb_range()` passes `freed_tables` (≥6.14, 3ef938c35035), so lazy CPUs get its IPI too.
-    public var flushRangeFreesTables = true
+    /// nil follows the scheme's era: true for `merged` (current kernels), false for the ≤5.18 `before` and `seed`.
+    public var flushRangeFreesTablesOverride: Bool?
+    /// Whether `mprotect_fixup()` gives private writable VMAs `MM_CP_TRY_CHANGE_WRITABLE` (≥6.0). nil follows the
+    /// scheme: on for `merged` (as 6.18 runs it), off for `before` and `seed`. Off under `merged` gives the 5.19
+    /// kernel the seed patch was merged into.
+    public var upgradePrivateWritableOverride: Bool?
+
+    /// The effective `freed_tables` of `flush_tlb_range()`.
+    public var flushRangeFreesTables: Bool {
+        get { flushRangeFreesTablesOverride ?? (scheme == .merged) }
+        set { flushRangeFreesTablesOverride = newValue }
+    }
+
+    /// The effective write-upgrade rule for private VMAs.
+    public var upgradesPrivateWritable: Bool {
+        get { upgradePrivateWritableOverride ?? scheme.upgradesPrivateWritable }
+        set { upgradePrivateWritableOverride = newValue }
+    }
     /// `CONFIG_MEM_SOFT_DIRTY` (off on the reference machines): `pte_mkdirty()` then also sets the soft-dirty bit.
     public var softDirty = false
     /// `RLIMIT_STACK` in bytes, bounding stack growth on faults below a `VM_GROWSDOWN` VMA.

@@ -5,7 +5,8 @@ extension Machine {
     /// rounded up and must not wrap (EINVAL); every page of the range must be mapped (ENOMEM); then each VMA's part of
     /// the range is sealed, splitting at the edges. A sealed VMA refuses mprotect, munmap, MAP_FIXED replacement and
     /// destructive madvise with EPERM.
-    public mutating func mseal(_ task: TaskID, _ start: UInt64, _ length: UInt64, flags: UInt64 = 0) throws(KernelErrno) {
+    public mutating func mseal(_ task: TaskID, _ start: UInt64, _ length: UInt64, flags: UInt64 = 0) throws(KernelErrno)
+    {
         let mmID = tasks[task.rawValue].mm
         guard flags == 0, start & (PageGeometry.pageSize - 1) == 0 else { throw .EINVAL }
         let alignedLength = PageGeometry.alignUp(length, PageGeometry.pageSize)

@@ -116,7 +116,9 @@ extension Machine {
 
     /// Models `flush_tlb_page()`/`flush_tlb_range()`: a flush of `[start, end)` at the 4 KiB stride.
     @discardableResult
-    public mutating func flushTLBRange(initiator: CPUID, mm: MMID, start: UInt64, end: UInt64, freedTables: Bool)
+    public mutating func flushTLBRange(
+        initiator: CPUID, mm: MMID, start: UInt64, end: UInt64, freedTables: Bool
+    )
         -> FlushRequest
     {
         flushTLBMMRange(

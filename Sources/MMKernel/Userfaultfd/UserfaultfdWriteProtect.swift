@@ -66,7 +66,7 @@ extension Machine {
             let vma = mm(mmID).vmas[index]
             var flags: ChangeProtectionFlags = protect ? .uffdWP : .uffdWPResolve
             let upgrade = vma.flags.contains(.shared) ? wantsWriteNotify(vma) : vma.flags.contains(.write)
-            if !protect && upgrade && config.scheme.upgradesPrivateWritable { flags.insert(.tryChangeWritable) }
+            if !protect && upgrade && config.upgradesPrivateWritable { flags.insert(.tryChangeWritable) }
             var gather = protectionGather(mm: mmID, cpu: tasks[task.rawValue].cpu)
             changeProtection(&gather, index, max(start, vma.start), min(end, vma.end), flags)
             finishProtectionGather(&gather)

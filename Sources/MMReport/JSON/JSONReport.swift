@@ -2,19 +2,22 @@ import MMScenario
 
 /// Renders a `RunReport` as one JSON document (schema in docs/json-output.md).
 public enum JSONReport {
-    /// The document as text: deterministic, keys sorted.
-    public static func render(_ report: RunReport) -> String {
-        document(report).rendered()
+    /// The document as text: deterministic, keys sorted. `costs` prices the `cycles` figures.
+    public static func render(_ report: RunReport, costs: CostModel = CostModel()) -> String {
+        document(report, costs: costs).rendered()
     }
 
     /// The document as a value.
-    public static func document(_ report: RunReport) -> JSONValue {
+    public static func document(_ report: RunReport, costs: CostModel = CostModel()) -> JSONValue {
         let totals = report.totals
         var top: [String: JSONValue] = [
             "scheme": .string(report.scheme),
+            "ceiling": .int(Int64(report.ceiling)),
+            "mergeVMAs": .bool(report.mergeVMAs),
+            "pti": .bool(report.pti),
             "file": .string(report.file),
             "cpus": .int(Int64(report.cpus)),
-            "steps": .array(report.steps.map(step)),
+            "steps": .array(report.steps.map { step($0, costs: costs) }),
             "totals": .object([
                 "flushes": .int(Int64(totals.flushes)),
                 "invlpg": .int(Int64(totals.invlpg)),
@@ -22,6 +25,8 @@ public enum JSONReport {
                 "ipis": .int(Int64(totals.ipis)),
                 "tlbMisses": .int(Int64(totals.tlbMisses)),
                 "tlbHits": .int(Int64(totals.tlbHits)),
+                "stlbHits": .int(Int64(totals.stlbHits)),
+                "cycles": .int(CostModel.whole(costs.cycles(of: report))),
                 "walks": .int(Int64(totals.walks)),
                 "faults": .int(Int64(totals.faults)),
                 "expectationsPassed": .int(Int64(totals.expectationsPassed)),
@@ -33,8 +38,10 @@ public enum JSONReport {
     }
 
     /// One step.
-    static func step(_ step: StepReport) -> JSONValue {
+    static func step(_ step: StepReport, costs: CostModel) -> JSONValue {
         .object([
+            "cycles": .int(CostModel.whole(costs.cycles(of: step))),
+            "tracepoints": .array(step.tracepoints.map(tracepoint)),
             "index": .int(Int64(step.index)),
             "line": .int(Int64(step.line)),
             "kind": .string(step.keyword),
@@ -77,6 +84,17 @@ public enum JSONReport {
             "cpu": .int(Int64(flush.cpu)), "start": .string(hex(flush.start)), "pages": .int(Int64(flush.pages)),
             "strideShift": .int(Int64(flush.strideShift)), "freedTables": .bool(flush.freedTables),
             "remote": .array(flush.remote.map { .int(Int64($0)) }),
+            "local": flush.local.map { .int(Int64($0)) } ?? .null, "sendIPI": .bool(flush.sendIPI),
+            "received": .array(
+                flush.received.map { .object(["cpu": .int(Int64($0.cpu)), "pages": .int(Int64($0.pages))]) }),
+        ])
+    }
+
+    /// A `tlb:tlb_flush` event.
+    static func tracepoint(_ event: TracepointRecord) -> JSONValue {
+        .object([
+            "cpu": .int(Int64(event.cpu)), "reason": .int(Int64(event.reason)), "reasonName": .string(event.reasonName),
+            "pages": .int(Int64(event.pages)),
         ])
     }
 
@@ -84,7 +102,8 @@ public enum JSONReport {
     static func cpu(_ cpu: CPUCounterDelta) -> JSONValue {
         .object([
             "cpu": .int(Int64(cpu.cpu)), "accesses": .int(Int64(cpu.accesses)), "tlbHits": .int(Int64(cpu.tlbHits)),
-            "tlbMisses": .int(Int64(cpu.tlbMisses)), "walks": .int(Int64(cpu.walks)),
+            "tlbMisses": .int(Int64(cpu.tlbMisses)), "stlbHits": .int(Int64(cpu.stlbHits)),
+            "walks": .int(Int64(cpu.walks)),
             "pageFaults": .int(Int64(cpu.pageFaults)), "invlpg": .int(Int64(cpu.invlpg)),
             "fullFlushes": .int(Int64(cpu.fullFlushes)), "ipisReceived": .int(Int64(cpu.ipisReceived)),
             "cr3Loads": .int(Int64(cpu.cr3Loads)),

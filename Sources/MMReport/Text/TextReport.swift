@@ -3,21 +3,25 @@ import MMScenario
 /// Renders a `RunReport` for people: one block per step (call and result, note, faults, flushes, a table of the
 /// CPUs whose counters moved, expectation outcomes), then totals.
 public enum TextReport {
-    /// The report as text. `style` colours it; notes are shown when the scenario has them.
-    public static func render(_ report: RunReport, style: ANSIStyle = .plain) -> String {
+    /// The report as text. `style` colours it; notes are shown when the scenario has them; `costs` prices cycles.
+    public static func render(_ report: RunReport, style: ANSIStyle = .plain, costs: CostModel = CostModel()) -> String
+    {
         var lines: [String] = []
         let title = report.name.map { "\($0) — \(report.file)" } ?? report.file
-        lines.append(style.bold(title) + style.dim("  (\(report.cpus) CPUs, scheme \(report.scheme))"))
+        var settings = "\(report.cpus) CPUs, scheme \(report.scheme), ceiling \(report.ceiling)"
+        if !report.mergeVMAs { settings += ", no VMA merging" }
+        if report.pti { settings += ", PTI" }
+        lines.append(style.bold(title) + style.dim("  (\(settings))"))
         lines.append("")
         for step in report.steps {
-            lines.append(contentsOf: block(step, style: style))
+            lines.append(contentsOf: block(step, style: style, costs: costs))
         }
-        lines.append(contentsOf: summary(report, style: style))
+        lines.append(contentsOf: summary(report, style: style, costs: costs))
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// The lines of one step.
-    static func block(_ step: StepReport, style: ANSIStyle) -> [String] {
+    static func block(_ step: StepReport, style: ANSIStyle, costs: CostModel) -> [String] {
         var lines: [String] = []
         let number = pad("#\(step.index)", 4)
         let who = step.thread.map { "\($0)@cpu\(step.cpu ?? 0)" } ?? (step.cpu.map { "cpu\($0)" } ?? "")
@@ -30,6 +34,8 @@ public enum TextReport {
         }
         var head = "\(style.bold(number)) \(style.dim(pad(who, 14))) \(step.call)"
         if !result.isEmpty { head += " = " + resultText }
+        let cycles = CostModel.whole(costs.cycles(of: step))
+        if cycles > 0 { head += style.dim("  [\(cycles) cycles]") }
         lines.append(head)
         let indent = "      "
         if let note = step.note { lines.append(indent + style.cyan(note)) }
@@ -39,13 +45,7 @@ public enum TextReport {
                     + style.bold(fault.resolution))
         }
         for flush in step.flushes {
-            let pages = flush.pages < 0 ? "full" : "\(flush.pages) page\(flush.pages == 1 ? "" : "s")"
-            let remote =
-                flush.remote.isEmpty ? "no IPIs" : "IPI → cpu " + flush.remote.map(String.init).joined(separator: ",")
-            let tables = flush.freedTables ? ", freed tables" : ""
-            lines.append(
-                indent + "flush  from cpu\(flush.cpu) at \(hex(flush.start)): \(pages), stride 2^\(flush.strideShift)"
-                    + "\(tables), \(remote)")
+            lines.append(indent + flushLine(flush))
         }
         let moved = step.cpus.filter { !$0.isZero }
         if !moved.isEmpty {
@@ -72,15 +72,34 @@ public enum TextReport {
         return lines
     }
 
+    /// One flush the way `tlb:tlb_flush` shows it: the range, the initiator's local flush (reason 3), the remote
+    /// send decision (reason 4) and each remote CPU's received flush (reason 1).
+    static func flushLine(_ flush: FlushRecord) -> String {
+        let tables = flush.freedTables ? ", freed tables" : ""
+        var text =
+            "flush  cpu\(flush.cpu) \(pagesText(flush.pages)) at \(hex(flush.start)) stride 2^\(flush.strideShift)\(tables):"
+        text += " local " + (flush.local.map(pagesText) ?? "none")
+        if flush.sendIPI {
+            let received = flush.received.map { "cpu\($0.cpu) \(pagesText($0.pages))" }
+            text += "; remote send → " + (received.isEmpty ? "no CPU needed it" : received.joined(separator: ", "))
+        }
+        return text
+    }
+
+    /// `full` for -1, else `N page(s)`.
+    static func pagesText(_ pages: Int) -> String {
+        pages < 0 ? "full" : "\(pages) page\(pages == 1 ? "" : "s")"
+    }
+
     /// Totals and the verdict.
-    static func summary(_ report: RunReport, style: ANSIStyle) -> [String] {
+    static func summary(_ report: RunReport, style: ANSIStyle, costs: CostModel) -> [String] {
         let totals = report.totals
         var lines = [
             "",
             style.bold("Totals: ")
                 + "\(totals.faults) faults, \(totals.flushes) flushes, \(totals.invlpg) INVLPG, "
                 + "\(totals.fullFlushes) full flushes, \(totals.ipis) IPIs, \(totals.tlbMisses) TLB misses, "
-                + "\(totals.tlbHits) TLB hits",
+                + "\(totals.tlbHits) TLB hits, \(CostModel.whole(costs.cycles(of: report))) cycles",
         ]
         let checked = totals.expectationsPassed + totals.expectationsFailed
         if totals.expectationsFailed == 0 {

@@ -1,4 +1,4 @@
-/// The scenario `mmsim` runs when started without arguments: a short tour of demand faults, TLB fills, copy-on-write
+/// The scenario `mmsim tour` runs: a short tour of demand faults, TLB fills, copy-on-write
 /// and a munmap shootdown, each step with a note explaining it.
 public enum DemoScenario {
     /// The file name reports show for the demo.

@@ -13,8 +13,13 @@ public struct Expectation: Sendable {
         case value(UInt64)
         /// The access raised this signal (and `si_code`, if given).
         case signal(name: String, code: String?)
-        /// A hardware or kernel counter summed over the step equals the number.
-        case counter(Counter, Int)
+        /// A hardware or kernel counter summed over the step equals the number (possibly per scheme).
+        case counter(Counter, SchemeValues<Int>)
+        /// The step's flushes, in order, as `tlb:tlb_flush` shows their size on the initiator: INVLPGs per CPU, or -1
+        /// for a full flush (`flush_pages:`).
+        case flushPages(SchemeValues<[Int]>)
+        /// The stride shift of each flush, in order (`flush_strides:`): 12, 21 or 30.
+        case flushStrides(SchemeValues<[Int]>)
         /// The fault resolutions of the step, in order.
         case resolutions([String])
         /// The VMAs over a range, in the `[0,1)r--p [1,4)rw-p` notation.

@@ -25,6 +25,24 @@ public struct Step: Sendable {
         case access(AccessStep)
         /// The CPU runs its idle task (lazy TLB mode).
         case idle(cpu: Int)
+        /// mprotect(2) or, with a key, pkey_mprotect(2).
+        case mprotect(MprotectStep)
+        /// pkey_alloc(2).
+        case pkeyAlloc(thread: String, flags: UInt64, accessRights: UInt64)
+        /// pkey_free(2).
+        case pkeyFree(thread: String, pkey: Int)
+        /// `ioctl(UFFDIO_REGISTER)` in write-protect mode (plus missing mode if asked).
+        case uffdRegister(RangeStep, missing: Bool)
+        /// `ioctl(UFFDIO_WRITEPROTECT)`: protect or unprotect a range.
+        case uffdWriteProtect(RangeStep, protect: Bool)
+        /// One pass of the NUMA-balancing scanner over a range.
+        case numaScan(RangeStep)
+        /// execve(2) as far as memory goes.
+        case execve(ExecveStep)
+        /// personality(2): set or clear `READ_IMPLIES_EXEC`.
+        case personality(thread: String, readImpliesExec: Bool)
+        /// prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN).
+        case prctlMDWE(thread: String)
         /// A standalone `expect:` block.
         case expect
     }
@@ -43,7 +61,25 @@ public struct Step: Sendable {
             case .execute: return "exec"
             }
         case .idle: return "idle"
+        case .mprotect(let step): return step.pkey == nil ? "mprotect" : "pkey_mprotect"
+        case .pkeyAlloc: return "pkey_alloc"
+        case .pkeyFree: return "pkey_free"
+        case .uffdRegister: return "uffd_register"
+        case .uffdWriteProtect: return "uffd_wp"
+        case .numaScan: return "numa_scan"
+        case .execve: return "execve"
+        case .personality: return "personality"
+        case .prctlMDWE: return "prctl_mdwe"
         case .expect: return "expect"
+        }
+    }
+
+    /// Whether the step enters the kernel as a syscall (or an ioctl, or the NUMA scanner's task work): the cost
+    /// model charges the fixed syscall cost for these.
+    public var isSyscall: Bool {
+        switch kind {
+        case .access, .idle, .expect: return false
+        default: return true
         }
     }
 }

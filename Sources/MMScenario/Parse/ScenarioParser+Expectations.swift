@@ -3,7 +3,7 @@ import Yams
 
 /// Which checks an `expect:` block may contain depends on what it follows.
 enum ExpectContext {
-    /// After mmap, munmap, madvise or fork: `result` and counters.
+    /// After a syscall (mmap, mprotect, fork, ...): `result` and counters.
     case syscall
     /// After read, write or exec: `value`, `signal`, `code` and counters.
     case access
@@ -14,7 +14,7 @@ enum ExpectContext {
 
     /// The keys allowed in this context.
     var keys: [String] {
-        let counters = Expectation.Counter.allCases.map(\.rawValue) + ["resolutions"]
+        let counters = Expectation.Counter.allCases.map(\.rawValue) + ["resolutions", "flush_pages", "flush_strides"]
         switch self {
         case .syscall: return ["result"] + counters
         case .access: return ["value", "signal", "code"] + counters
@@ -65,6 +65,12 @@ extension ScenarioParser {
                     names.append(name)
                 }
                 check = .resolutions(names)
+            case "flush_pages":
+                check = .flushPages(
+                    try schemeValues(value, key) { node throws(ScenarioError) in try integerList(node, key) })
+            case "flush_strides":
+                check = .flushStrides(
+                    try schemeValues(value, key) { node throws(ScenarioError) in try integerList(node, key) })
             case "layout": check = try parseLayout(value)
             case "contents":
                 let fields = try reader.fields(
@@ -86,11 +92,41 @@ extension ScenarioParser {
                 }
             default:
                 let counter = Expectation.Counter(rawValue: key)!
-                check = .counter(counter, Int(try reader.integer(value, key, in: 0...1 << 40)))
+                check = .counter(
+                    counter,
+                    try schemeValues(value, key) { node throws(ScenarioError) in
+                        Int(try reader.integer(node, key, in: 0...1 << 40))
+                    })
             }
             expectations.append(Expectation(location: location, check: check))
         }
         return expectations
+    }
+
+    /// A value that may be given per scheme: a plain value, or a mapping from `before`, `seed`, `merged` and
+    /// `default` to values.
+    func schemeValues<Value>(
+        _ node: Node, _ what: String, _ parse: (Node) throws(ScenarioError) -> Value
+    ) throws(ScenarioError) -> SchemeValues<Value> {
+        guard case .mapping = node else { return SchemeValues(try parse(node)) }
+        let keys = FlushScheme.allCases.map(\.rawValue) + ["default"]
+        let fields = try reader.fields(node, what, allowed: keys, unknown: "scheme")
+        var perScheme: [FlushScheme: Value] = [:]
+        var fallback: Value?
+        for key in fields.order {
+            let value = try parse(fields.values[key]!)
+            if let scheme = FlushScheme(rawValue: key) { perScheme[scheme] = value } else { fallback = value }
+        }
+        return SchemeValues(perScheme: perScheme, fallback: fallback)
+    }
+
+    /// A list of integers (`[-1, 1]`), each between -1 and 2^40.
+    func integerList(_ node: Node, _ what: String) throws(ScenarioError) -> [Int] {
+        var values: [Int] = []
+        for element in try reader.sequence(node, what) {
+            values.append(Int(try reader.integer(element, what, in: -1...1 << 40)))
+        }
+        return values
     }
 
     /// `result:` — `ok`, `0`, an errno name, or an address expression.

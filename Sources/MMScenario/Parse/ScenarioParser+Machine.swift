@@ -5,8 +5,9 @@ extension ScenarioParser {
     /// Keys of `machine:`.
     static let machineKeys = [
         "cpus", "thp", "thp_zero_page", "overcommit", "overcommit_ratio", "max_map_count", "ram", "swap", "pcid",
-        "ceiling", "lazy_cpumask_trim", "flush_range_frees_tables", "soft_dirty", "stack_limit", "mmap_base",
-        "mmap_min_addr", "stack_guard_gap",
+        "ceiling", "lazy_cpumask_trim", "flush_range_frees_tables", "private_write_upgrade", "soft_dirty",
+        "stack_limit", "mmap_base",
+        "mmap_min_addr", "stack_guard_gap", "scheme", "merge_vmas", "pti", "pku", "gather_page_size",
     ]
 
     /// Parses `machine:` into `config`.
@@ -40,11 +41,22 @@ extension ScenarioParser {
             case "ceiling": config.flushCeiling = UInt64(try reader.integer(value, key, in: 0...(1 << 40)))
             case "lazy_cpumask_trim": config.lazyCpumaskTrim = try reader.boolean(value, key)
             case "flush_range_frees_tables": config.flushRangeFreesTables = try reader.boolean(value, key)
+            case "private_write_upgrade": config.upgradesPrivateWritable = try reader.boolean(value, key)
             case "soft_dirty": config.softDirty = try reader.boolean(value, key)
             case "stack_limit": config.stackLimit = try reader.size(value, key)
             case "mmap_base": config.mmapBase = try pageAligned(value, key, below: 0x7fff_ffff_f000)
             case "mmap_min_addr": config.mmapMinAddress = try pageAligned(value, key, below: 0x7fff_0000_0000)
             case "stack_guard_gap": config.stackGuardGap = try pageAligned(value, key, below: 1 << 40)
+            case "scheme":
+                let text = try reader.scalar(value, key)
+                guard let scheme = FlushScheme(rawValue: text) else {
+                    throw reader.error(value, "scheme must be before, seed or merged, found '\(text)'")
+                }
+                config.scheme = scheme
+            case "merge_vmas": config.mergeVMAs = try reader.boolean(value, key)
+            case "pti": config.pti = try reader.boolean(value, key)
+            case "pku": config.pku = try reader.boolean(value, key)
+            case "gather_page_size": config.gatherPageSize = try reader.boolean(value, key)
             default: break
             }
         }

@@ -4,7 +4,8 @@ import Yams
 
 extension ScenarioParser {
     /// The operations a step can perform (exactly one per step, except a standalone `expect`).
-    static let operations = ["mmap", "munmap", "madvise", "fork", "read", "write", "exec", "idle"]
+    static let operations =
+        ["mmap", "munmap", "madvise", "fork", "read", "write", "exec", "idle"] + protectionOperations
 
     /// Parses one entry of `steps:`.
     mutating func parseStep(_ node: Node) throws(ScenarioError) -> Step {
@@ -45,6 +46,9 @@ extension ScenarioParser {
             context = .syscall
         case "fork":
             kind = .fork(try parseFork(body))
+            context = .syscall
+        case _ where Self.protectionOperations.contains(operation) || isExecve(operation, body):
+            kind = try parseProtectionStep(operation, body)
             context = .syscall
         case "idle":
             if case .scalar = body {

@@ -1,11 +1,17 @@
 /// What running a scenario produced: per step the call, its result, what the hardware and kernel did, and the
 /// outcome of each expectation; then totals. Renderers (text, JSON) live in MMReport.
 public struct RunReport: Sendable {
-    /// The TLB-flush scheme the model ran with. Only the kernel's merged mmu_gather scheme exists so far.
+    /// The TLB-flush scheme used when neither the file nor the command line names one.
     public static let defaultScheme = "merged"
 
-    /// The flush scheme (`merged`).
+    /// The flush scheme the run used (`before`, `seed` or `merged`).
     public var scheme: String = RunReport.defaultScheme
+    /// `tlb_single_page_flush_ceiling` of the run.
+    public var ceiling: UInt64 = 33
+    /// Whether the mmu_gather merged VMAs (`CONFIG_MMU_GATHER_MERGE_VMAS`).
+    public var mergeVMAs = true
+    /// Whether page-table isolation doubled the flushes.
+    public var pti = false
     /// The scenario's file name.
     public var file: String
     /// The scenario's `name:`, if any.
@@ -34,6 +40,7 @@ public struct RunReport: Sendable {
                 totals.ipis += cpu.ipisReceived
                 totals.tlbMisses += cpu.tlbMisses
                 totals.tlbHits += cpu.tlbHits
+                totals.stlbHits += cpu.stlbHits
                 totals.walks += cpu.walks
             }
             for outcome in step.expectations {
@@ -61,6 +68,8 @@ public struct Totals: Hashable, Sendable {
     public var tlbMisses = 0
     /// TLB hits.
     public var tlbHits = 0
+    /// Of the hits, those served by the second-level TLB.
+    public var stlbHits = 0
     /// Page walks.
     public var walks = 0
     /// Page faults handled.
@@ -89,8 +98,12 @@ public struct StepReport: Sendable {
     public var result: StepResult
     /// The scenario's explanation of the step.
     public var note: String?
+    /// Whether the step is a syscall (the cost model charges its fixed cost).
+    public var isSyscall = false
     /// Page faults taken, in order.
     public var faults: [FaultRecord] = []
+    /// Every `tlb:tlb_flush` event of the step, in order (task-switch flushes included).
+    public var tracepoints: [TracepointRecord] = []
     /// `flush_tlb_mm_range()` calls, in order.
     public var flushes: [FlushRecord] = []
     /// Counter deltas of every CPU, in CPU order.
@@ -158,6 +171,33 @@ public struct FlushRecord: Hashable, Sendable {
     public var freedTables: Bool
     /// CPUs that received an IPI.
     public var remote: [Int]
+    /// The initiator's own flush as `tlb:tlb_flush` reason 3 shows it (INVLPGs or -1), nil if it did not flush
+    /// (its TLB already current, or the mm not loaded there).
+    public var local: Int?
+    /// Whether the kernel decided to send the flush to other CPUs of `mm_cpumask` (reason 4, "remote ipi send").
+    public var sendIPI = false
+    /// Each remote CPU's received flush (reason 1, "remote shootdown"), in delivery order.
+    public var received: [RemoteFlush] = []
+}
+
+/// A remote CPU's part of a flush, as `tlb:tlb_flush` reason 1 shows it.
+public struct RemoteFlush: Hashable, Sendable {
+    /// The CPU that ran the flush.
+    public var cpu: Int
+    /// INVLPGs it executed, or -1 for a full flush.
+    public var pages: Int
+}
+
+/// One `tlb:tlb_flush` event: the CPU, the reason (the kernel's `enum tlb_flush_reason` value) and pages.
+public struct TracepointRecord: Hashable, Sendable {
+    /// The CPU the event fired on.
+    public var cpu: Int
+    /// The raw reason: 0 task switch, 1 remote shootdown, 3 local mm shootdown, 4 remote ipi send, 5 wrong CPU.
+    public var reason: Int
+    /// The reason's name as the tracepoint prints it.
+    public var reasonName: String
+    /// INVLPGs, or -1 for a full flush.
+    public var pages: Int
 }
 
 /// One CPU's counter deltas over a step.
@@ -170,6 +210,8 @@ public struct CPUCounterDelta: Hashable, Sendable {
     public var tlbHits = 0
     /// TLB misses.
     public var tlbMisses = 0
+    /// Of the hits, those served by the second-level TLB.
+    public var stlbHits = 0
     /// Page walks.
     public var walks = 0
     /// Hardware page faults raised.

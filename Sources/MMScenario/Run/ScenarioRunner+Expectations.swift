@@ -3,8 +3,10 @@ import MMKernel
 
 extension ScenarioRunner {
     /// Checks one expectation. `step` is the step it belongs to; `subject` is the step whose counters and results
-    /// it talks about (the step itself, or for a standalone `expect:` the previous step).
-    func evaluate(_ expectation: Expectation, step: StepReport, subject: StepReport?) -> ExpectationOutcome {
+    /// it talks about (the step itself, or for a standalone `expect:` the previous step). Nil when the expectation
+    /// names no value for the run's scheme.
+    func evaluate(_ expectation: Expectation, step: StepReport, subject: StepReport?) -> ExpectationOutcome? {
+        let scheme = scenario.config.scheme
         var outcome = ExpectationOutcome(
             line: expectation.location.line, column: expectation.location.column, check: "", expected: "",
             actual: "", passed: false)
@@ -37,13 +39,22 @@ extension ScenarioRunner {
             } else {
                 set("signal", expected, "no signal: \(step.result.text)", false)
             }
-        case .counter(let counter, let count):
+        case .counter(let counter, let values):
+            guard let count = values.value(for: scheme) else { return nil }
             guard let subject else {
                 set(counter.rawValue, "\(count)", "no previous step", false)
                 break
             }
             let actual = Self.counter(counter, of: subject)
             set(counter.rawValue, "\(count)", "\(actual)", actual == count)
+        case .flushPages(let values):
+            guard let expected = values.value(for: scheme) else { return nil }
+            let actual = subject?.flushes.map(\.pages) ?? []
+            set("flush_pages", "\(expected)", "\(actual)", subject != nil && actual == expected)
+        case .flushStrides(let values):
+            guard let expected = values.value(for: scheme) else { return nil }
+            let actual = subject?.flushes.map(\.strideShift) ?? []
+            set("flush_strides", "\(expected)", "\(actual)", subject != nil && actual == expected)
         case .resolutions(let names):
             guard let subject else {
                 set("resolutions", names.joined(separator: ", "), "no previous step", false)

@@ -41,6 +41,9 @@ extension ScenarioRunner {
             record.cpu = cpu
             record.call = "idle(cpu \(cpu))"
             machine.idle(cpu: CPUID(cpu))
+        case .mprotect, .pkeyAlloc, .pkeyFree, .uffdRegister, .uffdWriteProtect, .numaScan, .execve, .personality,
+            .prctlMDWE:
+            performProtection(kind, into: &record)
         case .expect:
             record.call = "expect"
         }

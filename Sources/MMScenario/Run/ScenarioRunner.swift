@@ -26,6 +26,10 @@ public struct ScenarioRunner {
         self.scenario = scenario
         machine = Machine(config: scenario.config)
         report = RunReport(file: scenario.file, name: scenario.name, cpus: scenario.config.cpus)
+        report.scheme = scenario.config.scheme.rawValue
+        report.ceiling = scenario.config.flushCeiling
+        report.mergeVMAs = scenario.config.mergeVMAs
+        report.pti = scenario.config.pti
         for spec in scenario.files {
             fileIDs[spec.name] = machine.createFile(
                 name: spec.name, sizePages: spec.sizePages, readable: spec.readable, writable: spec.writable,
@@ -54,7 +58,7 @@ public struct ScenarioRunner {
         for (offset, step) in scenario.steps.enumerated() {
             var record = execute(step, index: offset + 1)
             let subject = step.kind.isExpect ? previous : record
-            record.expectations = step.expectations.map { evaluate($0, step: record, subject: subject) }
+            record.expectations = step.expectations.compactMap { evaluate($0, step: record, subject: subject) }
             if !step.kind.isExpect { previous = record }
             report.steps.append(record)
         }
@@ -69,28 +73,49 @@ public struct ScenarioRunner {
         var record = StepReport(
             index: index, line: step.location.line, keyword: step.keyword, thread: nil, cpu: nil, call: step.keyword,
             result: .none, note: step.note)
+        record.isSyscall = step.isSyscall
         perform(step.kind, into: &record)
         record.cpus = machine.cpus.indices.map { index in
             delta(cpu: index, machine.cpus[index].counters - before[index])
         }
+        var pending: [TracepointRecord] = []
         for event in machine.trace {
             switch event {
+            case .tlbFlush(let cpu, let reason, let pages):
+                let tracepoint = TracepointRecord(
+                    cpu: cpu.rawValue, reason: reason.rawValue, reasonName: reason.name, pages: pages)
+                record.tracepoints.append(tracepoint)
+                if reason != .taskSwitch { pending.append(tracepoint) }
             case .pageFault(let task, let cpu, let address, let error, let resolution):
                 record.faults.append(
                     FaultRecord(
                         thread: machine.task(task).name, cpu: cpu.rawValue, address: address,
                         error: error.description, resolution: resolution.rawValue))
             case .flushRequest(let request):
-                record.flushes.append(
-                    FlushRecord(
-                        cpu: request.initiator.rawValue, start: request.start, pages: request.pages,
-                        strideShift: Int(request.strideShift), freedTables: request.freedTables,
-                        remote: request.remote.map(\.rawValue)))
+                record.flushes.append(Self.flushRecord(request, tracepoints: pending))
+                pending = []
             default: break
             }
         }
         machine.trace.removeAll()
         return record
+    }
+
+    /// A flush request with the `tlb:tlb_flush` events it caused (those recorded since the previous request).
+    static func flushRecord(_ request: FlushRequest, tracepoints: [TracepointRecord]) -> FlushRecord {
+        var flush = FlushRecord(
+            cpu: request.initiator.rawValue, start: request.start, pages: request.pages,
+            strideShift: Int(request.strideShift), freedTables: request.freedTables,
+            remote: request.remote.map(\.rawValue))
+        for event in tracepoints {
+            switch FlushReason(rawValue: event.reason) {
+            case .localMMShootdown where event.cpu == flush.cpu: flush.local = event.pages
+            case .remoteSendIPI: flush.sendIPI = true
+            case .remoteShootdown: flush.received.append(RemoteFlush(cpu: event.cpu, pages: event.pages))
+            default: break
+            }
+        }
+        return flush
     }
 
     /// Converts hardware counters to the report's delta.
@@ -99,6 +124,7 @@ public struct ScenarioRunner {
         delta.accesses = counters.accesses
         delta.tlbHits = counters.l1Hits + counters.stlbHits
         delta.tlbMisses = counters.misses
+        delta.stlbHits = counters.stlbHits
         delta.walks = counters.walks
         delta.pageFaults = counters.pageFaults
         delta.invlpg = counters.invlpg

@@ -1,0 +1,19 @@
+/// A scenario shipped inside mmsim, runnable by name (`mmsim run S2`, `mmsim compare host-thp`).
+public struct BuiltInScenario: Sendable {
+    /// The name used on the command line.
+    public var name: String
+    /// Which collection it belongs to (`spec §7.2`, `host-kernel.md §2`, `spec §7.3`, `claims`).
+    public var group: String
+    /// One line for `mmsim scenarios`.
+    public var summary: String
+    /// The scenario's YAML.
+    public var yaml: String
+
+    /// The file name reports show: `<built-in NAME>`.
+    public var file: String { "<built-in \(name)>" }
+
+    /// Parses the YAML (built-ins are tested to parse).
+    public func parse() throws(ScenarioError) -> Scenario {
+        try ScenarioParser.parse(yaml: yaml, file: file)
+    }
+}

@@ -1,0 +1,68 @@
+import MMKernel
+
+/// Machine settings given on the command line (`--scheme`, `--ceiling`, `--merge-vmas`, `--pti`, `--cpus`); each
+/// one that is set replaces the scenario file's `machine:` value.
+public struct MachineOverrides: Hashable, Sendable {
+    /// The flush scheme.
+    public var scheme: FlushScheme?
+    /// `tlb_single_page_flush_ceiling`.
+    public var ceiling: UInt64?
+    /// `CONFIG_MMU_GATHER_MERGE_VMAS`.
+    public var mergeVMAs: Bool?
+    /// Page-table isolation.
+    public var pti: Bool?
+    /// Number of CPUs.
+    public var cpus: Int?
+
+    /// No overrides.
+    public init(
+        scheme: FlushScheme? = nil, ceiling: UInt64? = nil, mergeVMAs: Bool? = nil, pti: Bool? = nil, cpus: Int? = nil
+    ) {
+        self.scheme = scheme
+        self.ceiling = ceiling
+        self.mergeVMAs = mergeVMAs
+        self.pti = pti
+        self.cpus = cpus
+    }
+
+    /// Why an override cannot apply (a CPU count too small for the scenario's threads).
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The explanation.
+        public var description: String
+    }
+
+    /// The scenario with these settings applied; fails if `cpus` leaves a thread, fork child or idle step without
+    /// its CPU.
+    public func apply(to scenario: Scenario) throws(Failure) -> Scenario {
+        var result = scenario
+        if let scheme { result.config.scheme = scheme }
+        if let ceiling { result.config.flushCeiling = ceiling }
+        if let mergeVMAs { result.config.mergeVMAs = mergeVMAs }
+        if let pti { result.config.pti = pti }
+        if let cpus {
+            guard (1...64).contains(cpus) else { throw Failure(description: "--cpus must be between 1 and 64") }
+            let needed = scenario.highestCPU + 1
+            guard cpus >= needed else {
+                throw Failure(
+                    description: "\(scenario.file) uses CPU \(needed - 1), so it needs --cpus \(needed) or more")
+            }
+            result.config.cpus = cpus
+        }
+        return result
+    }
+}
+
+extension Scenario {
+    /// The highest CPU number the scenario's threads, fork children and idle steps use.
+    public var highestCPU: Int {
+        var highest = threads.map(\.cpu).max() ?? 0
+        for step in steps {
+            switch step.kind {
+            case .fork(let fork): highest = max(highest, fork.cpu)
+            case .idle(let cpu): highest = max(highest, cpu)
+            default: break
+            }
+        }
+        return highest
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import MMKernel
+import MMReport
+import MMScenario
+
+/// The machine and cost flags shared by `run`, `compare` and the claims demo.
+struct ArchOptions: ParsableArguments {
+    /// `--scheme`.
+    @Option(help: "Flush scheme: before, seed or merged (overrides the file's machine: scheme; default merged).")
+    var scheme: FlushScheme?
+
+    /// `--ceiling`.
+    @Option(help: "tlb_single_page_flush_ceiling: ranges of more strides become full flushes (default 33).")
+    var ceiling: UInt64?
+
+    /// `--merge-vmas` / `--no-merge-vmas`.
+    @Flag(inversion: .prefixedNo, help: "CONFIG_MMU_GATHER_MERGE_VMAS (x86: on): one flush across VMAs.")
+    var mergeVMAs: Bool?
+
+    /// `--pti`.
+    @Flag(help: "Page-table isolation: every INVLPG and full flush is doubled for the user PCID.")
+    var pti = false
+
+    /// `--cpus`.
+    @Option(help: "Number of simulated CPUs (1–64).")
+    var cpus: Int?
+
+    /// `--costs`.
+    @Option(help: "A costs file ('name: cycles' lines, see docs/cost-model.md) overriding the default cycle costs.")
+    var costs: String?
+
+    /// The overrides these flags ask for, with `scheme` (if given) replacing `--scheme`.
+    func overrides(scheme forced: FlushScheme? = nil) -> MachineOverrides {
+        MachineOverrides(
+            scheme: forced ?? scheme, ceiling: ceiling, mergeVMAs: mergeVMAs, pti: pti ? true : nil, cpus: cpus)
+    }
+
+    /// The cost model: defaults, or the `--costs` file; a bad file prints `file:line:col: message` and exits 2.
+    func costModel() throws -> CostModel {
+        guard let costs else { return CostModel() }
+        let text: String
+        do {
+            text = try String(contentsOfFile: costs, encoding: .utf8)
+        } catch {
+            FileHandle.standardError.write(Data("\(costs): cannot read: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(2)
+        }
+        do {
+            return try CostModel(parsing: text, file: costs)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension FlushScheme: ExpressibleByArgument {}
