@@ -33,14 +33,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "MMHost", swiftSettings: strictSettings),
+        // The flush oracle: scenarios run on the real kernel under tlb:tlb_flush and on the model.
+        .target(
+            name: "MMProbe", dependencies: ["MMScenario", "MMKernel", "MMHost"], swiftSettings: strictSettings),
         // Layer 5: reports and the benchmark.
         .target(name: "MMBench", dependencies: ["MMKernel", "MMHost"], swiftSettings: strictSettings),
-        .target(name: "MMReport", dependencies: ["MMScenario", "MMKernel"], swiftSettings: strictSettings),
+        .target(
+            name: "MMReport", dependencies: ["MMScenario", "MMKernel", "MMProbe"], swiftSettings: strictSettings),
         // Layer 6: the executable only wires subcommands.
         .executableTarget(
             name: "mmsim",
             dependencies: [
-                "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench",
+                "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench", "MMProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -59,6 +63,11 @@ let package = Package(
         .testTarget(
             name: "MMKernelTests",
             dependencies: ["MMKernel", "MMHardware", "MMTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MMProbeTests",
+            dependencies: ["MMProbe", "MMScenario", "MMKernel", "MMHost"],
             swiftSettings: strictSettings
         ),
         .testTarget(
