@@ -1,0 +1,30 @@
+/// The probe's agreement rule for one measured call: the same number of flushes, the same pages per flush in
+/// order (-1 = full), and the same remote-send decision per flush (kernel reason 4 ⇔ the model sent the flush to
+/// other CPUs). Delivery (reason 1) is not required: KVM's paravirt flush skips preempted vCPUs. With one thread the
+/// decision is not compared (`remote` false): `mm_cpumask` keeps CPUs the process ran on before it was pinned, so
+/// the kernel may still trace a reason-4 send that the model, with one CPU in the mask, cannot predict.
+public enum FlushAgreement {
+    /// The differences between `kernel` and `model`, one sentence each; empty when they agree.
+    public static func differences(kernel: [ProbeFlush], model: [ProbeFlush], remote: Bool = true) -> [String] {
+        guard kernel.count == model.count else {
+            return ["kernel \(kernel.count) flush\(kernel.count == 1 ? "" : "es"), model \(model.count)"]
+        }
+        var result: [String] = []
+        for (index, (kernelFlush, modelFlush)) in zip(kernel, model).enumerated() {
+            if kernelFlush.pages != modelFlush.pages {
+                result.append("flush \(index + 1): kernel pages \(kernelFlush.pages), model \(modelFlush.pages)")
+            }
+            if remote, kernelFlush.sendIPI != modelFlush.sendIPI {
+                result.append(
+                    "flush \(index + 1): kernel \(kernelFlush.sendIPI ? "sent" : "did not send") it remote, model "
+                        + (modelFlush.sendIPI ? "did" : "did not"))
+            }
+        }
+        return result
+    }
+
+    /// Whether `kernel` and `model` agree.
+    public static func agree(kernel: [ProbeFlush], model: [ProbeFlush], remote: Bool = true) -> Bool {
+        differences(kernel: kernel, model: model, remote: remote).isEmpty
+    }
+}

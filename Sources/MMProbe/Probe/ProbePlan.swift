@@ -1,0 +1,164 @@
+import MMHardware
+import MMKernel
+import MMScenario
+
+/// What the executor will do for a scenario, derived from the scenario and the model's run of it (which gives each
+/// region its address), or why the scenario cannot be run for real.
+struct ProbePlan: Sendable {
+    /// One action per scenario step, in order.
+    var actions: [ProbeAction]
+    /// The measuring thread's CPU.
+    var mainCPU: Int
+    /// The second thread's CPU, nil for a single thread.
+    var otherCPU: Int?
+    /// The regions mapped by the end of each step (model addresses), indexed like `actions`.
+    var regionsAfter: [[String: ModelRegion]]
+
+    /// A named region in the model: start and page-rounded length.
+    struct ModelRegion: Hashable, Sendable {
+        /// First byte.
+        var start: UInt64
+        /// Length in bytes, page-rounded.
+        var length: UInt64
+    }
+
+    /// Why a scenario cannot be probed.
+    struct NotProbeable: Error, Hashable, Sendable {
+        /// The reason, naming the step.
+        var reason: String
+    }
+
+    /// Builds the plan for `scenario` given the model's `report` of the same scenario; `threads` 1 runs every
+    /// access on the measuring thread.
+    static func make(_ scenario: Scenario, report: RunReport, threads: Int) throws(NotProbeable) -> ProbePlan {
+        guard let leader = scenario.threads.first, leader.process == nil else {
+            throw NotProbeable(reason: "the scenario declares no thread")
+        }
+        let others = scenario.threads.dropFirst()
+        guard others.count <= 1 else { throw NotProbeable(reason: "more than two threads") }
+        if let other = others.first, other.process != leader.name {
+            throw NotProbeable(reason: "thread '\(other.name)' is a separate process")
+        }
+        let online = HostThread.onlineCPUs
+        let otherCPU = threads == 2 ? others.first?.cpu : nil
+        for cpu in [leader.cpu] + (otherCPU.map { [$0] } ?? []) where cpu >= online {
+            throw NotProbeable(reason: "CPU \(cpu) is not online here (\(online) CPUs)")
+        }
+        if let otherCPU, otherCPU == leader.cpu {
+            throw NotProbeable(reason: "both threads are on CPU \(otherCPU)")
+        }
+        var plan = ProbePlan(actions: [], mainCPU: leader.cpu, otherCPU: otherCPU, regionsAfter: [])
+        var regions: [String: ModelRegion] = [:]
+        for (index, step) in scenario.steps.enumerated() {
+            let location = "step \(index + 1) (line \(step.location.line), \(step.keyword))"
+            let result = index < report.steps.count ? report.steps[index].result : .none
+            if case .error(let message) = result { throw NotProbeable(reason: "\(location): \(message)") }
+            var action = try action(
+                for: step, result: result, leader: leader.name, regions: &regions, location: location)
+            if case .access(let access, true) = action, otherCPU == nil {
+                action = .access(access, onSpinner: false)
+            }
+            plan.actions.append(action)
+            plan.regionsAfter.append(regions)
+        }
+        return plan
+    }
+
+    /// The action of one step; updates `regions` after mmap.
+    static func action(
+        for step: Step, result: StepResult, leader: String, regions: inout [String: ModelRegion], location: String
+    ) throws(NotProbeable) -> ProbeAction {
+        func range(_ thread: String, _ span: Span) throws(NotProbeable) -> (UInt64, UInt64) {
+            guard thread == leader else {
+                throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
+            }
+            return try resolve(span, regions, location: location)
+        }
+        switch step.kind {
+        case .expect: return .skip
+        case .mmap(let mmap):
+            guard mmap.thread == leader else {
+                throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
+            }
+            guard mmap.fd == .none, MapFlags(rawValue: mmap.flags).contains(.anonymous) else {
+                throw NotProbeable(reason: "\(location): file mappings are not probed")
+            }
+            var hint: UInt64 = 0
+            if let address = mmap.address {
+                switch address.evaluate({ regions[$0]?.start }) {
+                case .success(let value): hint = value
+                case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
+                }
+            }
+            var modelAddress: UInt64?
+            if case .address(let address) = result { modelAddress = address }
+            if let name = mmap.region {
+                let length = (mmap.length &+ 4095) & ~4095
+                regions[name] = modelAddress.map { ModelRegion(start: $0, length: length) }
+            }
+            return .mmap(
+                modelAddress: modelAddress, hint: hint, length: mmap.length,
+                prot: Int32(truncatingIfNeeded: mmap.prot), flags: Int32(truncatingIfNeeded: mmap.flags))
+        case .mprotect(let mprotect):
+            if let pkey = mprotect.pkey, pkey != -1 {
+                throw NotProbeable(reason: "\(location): pkey_mprotect with a key (this CPU has no PKU)")
+            }
+            let (start, length) = try range(mprotect.thread, mprotect.span)
+            return .mprotect(start: start, length: length, prot: Int32(truncatingIfNeeded: mprotect.prot))
+        case .munmap(let munmap):
+            let (start, length) = try range(munmap.thread, munmap.span)
+            return .munmap(start: start, length: length)
+        case .madvise(let madvise, let advice):
+            let (start, length) = try range(madvise.thread, madvise.span)
+            return .madvise(start: start, length: length, advice: advice)
+        case .access(let access):
+            if case .signal(let name, _, _) = result {
+                throw NotProbeable(reason: "\(location): the access raises \(name) in the model")
+            }
+            let kind: PageAccess.Kind
+            switch access.kind {
+            case .read: kind = .read
+            case .write: kind = .write
+            case .execute: throw NotProbeable(reason: "\(location): instruction fetches are not probed")
+            }
+            let (start, length) = try resolve(access.span, regions, location: location)
+            let pages = max(1, (length &+ 4095) / 4096)
+            return .access(
+                PageAccess(kind: kind, address: start, pages: pages, value: access.value),
+                onSpinner: access.thread != leader)
+        case .fork: throw NotProbeable(reason: "\(location): fork is not probed")
+        case .idle: throw NotProbeable(reason: "\(location): a lazy (idle) CPU cannot be arranged for real")
+        case .pkeyAlloc, .pkeyFree: throw NotProbeable(reason: "\(location): pkeys need PKU")
+        case .uffdRegister, .uffdWriteProtect: throw NotProbeable(reason: "\(location): userfaultfd is not probed")
+        case .numaScan: throw NotProbeable(reason: "\(location): the NUMA scanner cannot be driven from user space")
+        case .execve: throw NotProbeable(reason: "\(location): execve is not probed")
+        case .personality, .prctlMDWE: throw NotProbeable(reason: "\(location): process settings are not probed")
+        }
+    }
+
+    /// A span's model start and length: pages relative to the base, else the explicit length, else the whole
+    /// region (or one page for a bare address). Mirrors `ScenarioRunner.resolve`.
+    static func resolve(
+        _ span: Span, _ regions: [String: ModelRegion], location: String
+    ) throws(NotProbeable) -> (UInt64, UInt64) {
+        let base: UInt64
+        switch span.base.evaluate({ regions[$0]?.start }) {
+        case .success(let value): base = value
+        case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
+        }
+        if let pages = span.pages {
+            let (offset, o1) = pages.lower.multipliedReportingOverflow(by: 4096)
+            let (start, o2) = base.addingReportingOverflow(offset)
+            let (length, o3) = pages.count.multipliedReportingOverflow(by: 4096)
+            if o1 || o2 || o3 {
+                throw NotProbeable(reason: "\(location): the range of '\(span.base.text)' overflows 64 bits")
+            }
+            return (start, length)
+        }
+        if let length = span.length { return (base, length) }
+        if let name = span.base.region, span.base.offsets.isEmpty, let region = regions[name] {
+            return (base, region.length)
+        }
+        return (base, 4096)
+    }
+}
