@@ -133,6 +133,7 @@ struct ProbePlan: Sendable {
         case .numaScan: throw NotProbeable(reason: "\(location): the NUMA scanner cannot be driven from user space")
         case .execve: throw NotProbeable(reason: "\(location): execve is not probed")
         case .personality, .prctlMDWE: throw NotProbeable(reason: "\(location): process settings are not probed")
+        case .mseal: throw NotProbeable(reason: "\(location): mseal is irreversible for the probing process")
         }
     }
 

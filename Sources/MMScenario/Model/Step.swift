@@ -43,6 +43,8 @@ public struct Step: Sendable {
         case personality(thread: String, readImpliesExec: Bool)
         /// prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN).
         case prctlMDWE(thread: String)
+        /// mseal(2): seal a range against mprotect, munmap and the like.
+        case mseal(RangeStep)
         /// A standalone `expect:` block.
         case expect
     }
@@ -70,6 +72,7 @@ public struct Step: Sendable {
         case .execve: return "execve"
         case .personality: return "personality"
         case .prctlMDWE: return "prctl_mdwe"
+        case .mseal: return "mseal"
         case .expect: return "expect"
         }
     }

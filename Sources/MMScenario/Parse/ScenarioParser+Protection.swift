@@ -5,7 +5,7 @@ extension ScenarioParser {
     /// The operations of the protection syscalls and the other `change_protection()` callers.
     static let protectionOperations = [
         "mprotect", "pkey_mprotect", "pkey_alloc", "pkey_free", "uffd_register", "uffd_wp", "numa_scan", "execve",
-        "personality", "prctl_mdwe",
+        "personality", "prctl_mdwe", "mseal",
     ]
 
     /// Whether an `exec:` step is execve (it has `arg_pages` or `exec_stack`) rather than an instruction fetch.
@@ -59,6 +59,9 @@ extension ScenarioParser {
             let fields = try reader.fields(body, operation, allowed: ["thread", "read_implies_exec"])
             let flag = try reader.boolean(try fields.required("read_implies_exec", reader), "read_implies_exec")
             return .personality(thread: try thread(fields["thread"]), readImpliesExec: flag)
+        case "mseal":
+            let fields = try reader.fields(body, operation, allowed: rangeKeys)
+            return .mseal(RangeStep(thread: try thread(fields["thread"]), span: try parseSpan(fields, body)))
         case "prctl_mdwe":
             if case .scalar = body { return .prctlMDWE(thread: try thread(body)) }
             let fields = try reader.fields(body, operation, allowed: ["thread"])

@@ -3,7 +3,7 @@ import MMKernel
 
 extension ScenarioRunner {
     /// Performs mprotect, pkey_mprotect, the pkey calls, the userfaultfd ioctls, a NUMA scan, execve, personality
-    /// and the MDWE prctl: the protection-changing operations and the other `change_protection()` callers.
+    /// the MDWE prctl and mseal: the protection-changing operations and the other `change_protection()` callers.
     mutating func performProtection(_ kind: Step.Kind, into record: inout StepReport) {
         switch kind {
         case .mprotect(let step):
@@ -65,15 +65,19 @@ extension ScenarioRunner {
         case .personality(let thread, let readImpliesExec):
             let task = begin(thread, into: &record)
             record.call = "personality(\(readImpliesExec ? "READ_IMPLIES_EXEC" : "PER_LINUX"))"
-            let mm = machine.task(task).mm
-            machine.mms[mm.rawValue]!.readImpliesExec = readImpliesExec
+            machine.setReadImpliesExec(task, readImpliesExec)
             record.result = .integer(0)
         case .prctlMDWE(let thread):
             let task = begin(thread, into: &record)
             record.call = "prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN)"
-            let mm = machine.task(task).mm
-            machine.mms[mm.rawValue]!.denyWriteExecute = true
+            machine.prctlSetMDWE(task)
             record.result = .integer(0)
+        case .mseal(let step):
+            guard let (task, range) = prepare(step.thread, step.span, into: &record) else { return }
+            record.call = "mseal(\(hex(range.start)), \(range.length), 0)"
+            record.result = syscall { (machine: inout Machine) throws(KernelErrno) in
+                try machine.mseal(task, range.start, range.length)
+            }
         default:
             break
         }

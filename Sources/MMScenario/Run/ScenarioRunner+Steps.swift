@@ -42,7 +42,7 @@ extension ScenarioRunner {
             record.call = "idle(cpu \(cpu))"
             machine.idle(cpu: CPUID(cpu))
         case .mprotect, .pkeyAlloc, .pkeyFree, .uffdRegister, .uffdWriteProtect, .numaScan, .execve, .personality,
-            .prctlMDWE:
+            .prctlMDWE, .mseal:
             performProtection(kind, into: &record)
         case .expect:
             record.call = "expect"
