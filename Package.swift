@@ -33,6 +33,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "MMHost", swiftSettings: strictSettings),
+        .target(name: "MMOracle", dependencies: ["MMKernel", "MMHost"], swiftSettings: strictSettings),
         // The flush oracle: scenarios run on the real kernel under tlb:tlb_flush and on the model.
         .target(
             name: "MMProbe", dependencies: ["MMScenario", "MMKernel", "MMHost"], swiftSettings: strictSettings),
@@ -44,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "mmsim",
             dependencies: [
-                "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench", "MMProbe",
+                "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench", "MMProbe", "MMOracle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -73,6 +74,11 @@ let package = Package(
         .testTarget(
             name: "MMHostTests",
             dependencies: ["MMHost"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MMOracleTests",
+            dependencies: ["MMOracle", "MMKernel", "MMHost"],
             swiftSettings: strictSettings
         ),
         .testTarget(

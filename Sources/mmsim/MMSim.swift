@@ -8,7 +8,10 @@ struct MMSim: ParsableCommand {
         commandName: "mmsim",
         abstract: "A user-space simulator of Linux memory protection on x86-64.",
         discussion: "Without a subcommand, shows the seed patch's three claims under the before and merged schemes.",
-        subcommands: [Claims.self, Run.self, Compare.self, Scenarios.self, Tour.self, Bench.self],
+        subcommands: [
+            Claims.self, Run.self, Compare.self, Scenarios.self, Tour.self, Bench.self, Probe.self, Host.self,
+            Conform.self, ConformWorkerCommand.self,
+        ],
         defaultSubcommand: Claims.self
     )
 }

@@ -16,6 +16,7 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
     case ETXTBSY = 26
     case ENOSPC = 28
     case EOVERFLOW = 75
+    case EOPNOTSUPP = 95
 
     /// The symbolic name, as strace prints it.
     public var description: String {
@@ -36,6 +37,7 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
         case .ETXTBSY: return "ETXTBSY"
         case .ENOSPC: return "ENOSPC"
         case .EOVERFLOW: return "EOVERFLOW"
+        case .EOPNOTSUPP: return "EOPNOTSUPP"
         }
     }
 

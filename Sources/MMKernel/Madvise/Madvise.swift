@@ -100,11 +100,12 @@ extension Machine {
             }
             tlbFinishMMU(&gather)
             return index
-        case .willNeed, .normal:
+        case .willNeed:
             return index
         default:
             var flags = vma.flags
             switch advice {
+            case .normal: flags.subtract([.seqRead, .randRead])
             case .random:
                 flags.subtract(.seqRead)
                 flags.insert(.randRead)

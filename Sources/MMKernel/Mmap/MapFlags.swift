@@ -18,6 +18,14 @@ public struct MapFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let hugetlb = MapFlags(rawValue: 0x40000)
     public static let sync = MapFlags(rawValue: 0x80000)
     public static let fixedNoReplace = MapFlags(rawValue: 0x100000)
+    /// `LEGACY_MAP_MASK`: the flags every mmap implementation accepts (MAP_SHARED_VALIDATE refuses the others
+    /// unless the file supports them, e.g. MAP_SYNC on DAX, which the model has no file for).
+    public static var legacyMask: UInt64 {
+        MapFlags([
+            .shared, .private, .fixed, .anonymous, .denyWrite, .executable, .locked, .noReserve, .populate, .nonBlock,
+            .stack, .hugetlb, .growsDown,
+        ]).rawValue | 0x400_0000
+    }
     /// `MAP_TYPE`: the sharing mode field.
     public static let typeMask: UInt64 = 0x0f
 

@@ -50,6 +50,10 @@ extension Machine {
             guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
             switch mapType {
             case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
+                // MAP_SHARED drops unknown flags (LEGACY_MAP_MASK); MAP_SHARED_VALIDATE refuses them.
+                if mapType == MapFlags.sharedValidate.rawValue && flags.rawValue & ~MapFlags.legacyMask != 0 {
+                    throw .EOPNOTSUPP
+                }
                 if prot.contains(.write) && !backing.writable { throw .EACCES }
                 vmFlags.formUnion([.shared, .mayShare])
                 if !backing.writable { vmFlags.subtract([.mayWrite, .shared]) }
@@ -66,7 +70,8 @@ extension Machine {
             }
         } else {
             switch mapType {
-            case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
+            case MapFlags.shared.rawValue:
+                // Anonymous memory has no MAP_SHARED_VALIDATE: only MAP_SHARED and MAP_PRIVATE are valid types.
                 if vmFlags.contains(.growsDown) { throw .EINVAL }
                 filePgoff = 0
                 vmFlags.formUnion([.shared, .mayShare])

@@ -1,0 +1,62 @@
+import MMHost
+
+/// One worker process running one sequence on the real kernel (see ``ConformWorker`` for the protocol).
+public final class ConformHostSession {
+    /// The spawned worker.
+    let child: HostChildProcess
+    /// The window the worker reserved.
+    public let window: ConformWindow
+    /// VMAs outside the window when the worker started.
+    public let outsideAtStart: Int
+    /// The kernel's `vm.max_map_count`.
+    public let maxMapCount: Int
+
+    /// The worker died or said something unexpected.
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// What happened, e.g. `"worker killed by signal 11 after 'mprotect ...'"`.
+        public var description: String
+    }
+
+    /// Spawns `executable arguments...`, asks it to reserve a window of `pages` pages comparing
+    /// `layoutFrom..<layoutFrom+layoutPages`, and waits for it to be ready.
+    public init(
+        executable: String, arguments: [String], pages: Int, layoutFromPage: Int = 0, layoutPages: Int? = nil
+    ) throws {
+        child = try HostChildProcess(executable: executable, arguments: arguments)
+        let layoutPages = layoutPages ?? pages
+        let preferred = "0x" + String(ConformWindow.preferredBase, radix: 16)
+        try child.writeLine("start \(pages) \(layoutFromPage) \(layoutPages) \(preferred)")
+        guard let line = try child.readLine() else {
+            throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) at start")
+        }
+        let fields = line.split(separator: " ")
+        guard fields.count == 4, fields[0] == "ready", fields[1].hasPrefix("0x"),
+            let base = UInt64(fields[1].dropFirst(2), radix: 16), let outside = Int(fields[2]),
+            let maxMapCount = Int(fields[3])
+        else { throw Failure(description: "worker: \(line)") }
+        window = ConformWindow(base: base, pages: pages, layoutFromPage: layoutFromPage, layoutPages: layoutPages)
+        outsideAtStart = outside
+        self.maxMapCount = maxMapCount
+    }
+
+    /// Runs `op` in the worker; returns what the kernel did and the number of VMAs outside the window after it.
+    public func run(_ op: ConformOp) throws -> (observation: ConformObservation, outside: Int) {
+        do {
+            try child.writeLine(op.description)
+        } catch {
+            throw Failure(description: "worker gone before '\(op)': \(error)")
+        }
+        guard let line = try child.readLine() else {
+            throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) on '\(op)'")
+        }
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard fields.count == 3, let outside = Int(fields[2]) else {
+            throw Failure(description: "worker: \(line)")
+        }
+        return (ConformObservation(result: String(fields[0]), layout: String(fields[1])), outside)
+    }
+
+    /// Ends the worker (closes its input and reaps it); returns its exit description.
+    @discardableResult
+    public func finish() -> String { HostChildProcess.describe(status: child.finish()) }
+}

@@ -1,0 +1,31 @@
+/// One batch of calls run in one fresh window (one worker process, one model machine).
+public struct ConformSequence: Hashable, Sendable {
+    /// What the sequence exercises.
+    public enum Kind: String, Hashable, Sendable {
+        /// Random calls over a small window, so that they overlap, split and merge.
+        case normal
+        /// A ``ConformOp/fill(headroom:)`` to within a few VMAs of `vm.max_map_count`, then splits and merges
+        /// in the window's tail.
+        case nearMaxMapCount = "near-max-map-count"
+    }
+
+    /// Position in the run (sequence numbers derive from the seed).
+    public var index: Int
+    /// What it exercises.
+    public var kind: Kind
+    /// Window size in pages.
+    public var pages: Int
+    /// First compared page.
+    public var layoutFromPage: Int
+    /// Compared pages.
+    public var layoutPages: Int
+    /// The calls.
+    public var ops: [ConformOp]
+
+    /// The same sequence with other calls (for shrinking).
+    public func with(ops: [ConformOp]) -> ConformSequence {
+        var copy = self
+        copy.ops = ops
+        return copy
+    }
+}
