@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MMKernel
+import MMOracle
 import MMReport
 import MMScenario
 
@@ -26,6 +27,10 @@ struct ArchOptions: ParsableArguments {
     @Option(help: "Number of simulated CPUs (1–64).")
     var cpus: Int?
 
+    /// `--host`.
+    @Flag(help: "Run the model as this machine's kernel (the settings 'mmsim host' prints); other flags still win.")
+    var host = false
+
     /// `--costs`.
     @Option(help: "A costs file ('name: cycles' lines, see docs/cost-model.md) overriding the default cycle costs.")
     var costs: String?
@@ -33,7 +38,8 @@ struct ArchOptions: ParsableArguments {
     /// The overrides these flags ask for, with `scheme` (if given) replacing `--scheme`.
     func overrides(scheme forced: FlushScheme? = nil) -> MachineOverrides {
         MachineOverrides(
-            scheme: forced ?? scheme, ceiling: ceiling, mergeVMAs: mergeVMAs, pti: pti ? true : nil, cpus: cpus)
+            scheme: forced ?? scheme, ceiling: ceiling, mergeVMAs: mergeVMAs, pti: pti ? true : nil, cpus: cpus,
+            host: host ? HostProfile.detect().kernelConfig : nil)
     }
 
     /// The cost model: defaults, or the `--costs` file; a bad file prints `file:line:col: message` and exits 2.

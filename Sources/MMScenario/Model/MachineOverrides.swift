@@ -13,11 +13,15 @@ public struct MachineOverrides: Hashable, Sendable {
     public var pti: Bool?
     /// Number of CPUs.
     public var cpus: Int?
+    /// `--host`: the running kernel's settings (`mmsim host`), applied before the other overrides.
+    public var host: KernelConfig?
 
     /// No overrides.
     public init(
-        scheme: FlushScheme? = nil, ceiling: UInt64? = nil, mergeVMAs: Bool? = nil, pti: Bool? = nil, cpus: Int? = nil
+        scheme: FlushScheme? = nil, ceiling: UInt64? = nil, mergeVMAs: Bool? = nil, pti: Bool? = nil, cpus: Int? = nil,
+        host: KernelConfig? = nil
     ) {
+        self.host = host
         self.scheme = scheme
         self.ceiling = ceiling
         self.mergeVMAs = mergeVMAs
@@ -35,6 +39,25 @@ public struct MachineOverrides: Hashable, Sendable {
     /// its CPU.
     public func apply(to scenario: Scenario) throws(Failure) -> Scenario {
         var result = scenario
+        if let host {
+            // The kernel and CPU settings come from the host; the scenario keeps its shape (CPUs it needs, sizes).
+            var config = result.config
+            config.scheme = host.scheme
+            config.flushCeiling = host.flushCeiling
+            config.pcid = host.pcid
+            config.pti = host.pti
+            config.pku = host.pku
+            config.mergeVMAs = host.mergeVMAs
+            config.thpMode = host.thpMode
+            config.thpUseZeroPage = host.thpUseZeroPage
+            config.overcommitMode = host.overcommitMode
+            config.overcommitRatio = host.overcommitRatio
+            config.maxMapCount = host.maxMapCount
+            config.mmapMinAddress = host.mmapMinAddress
+            config.ramFrames = host.ramFrames
+            config.cpus = max(host.cpus, scenario.highestCPU + 1)
+            result.config = config
+        }
         if let scheme { result.config.scheme = scheme }
         if let ceiling { result.config.flushCeiling = ceiling }
         if let mergeVMAs { result.config.mergeVMAs = mergeVMAs }
