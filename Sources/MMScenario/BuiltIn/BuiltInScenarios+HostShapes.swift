@@ -76,6 +76,17 @@ extension BuiltInScenarios {
                   - write: {region: buf, page: 0, value: 0x1}
                   - write: {region: buf, page: 100, value: 0x1}
                 """, call: "mprotect: {region: buf, prot: read}", pages: [-1]),
+        host(
+            "host-munmap-16", "ref: munmap of 16 populated pages between mapped neighbours: one 16-page flush",
+            setup: populated(48), call: "munmap: {region: buf, pages: 16..31}", pages: [16]),
+        host(
+            "host-munmap-2m-aligned",
+            "ref: munmap of a whole 2 MiB-aligned 16-page VMA (its PTE table is freed): one 16-page flush",
+            setup: """
+                  - mmap: {region: buf, length: 2M}
+                  - munmap: {region: buf, pages: 16..511}
+                  - write: {region: buf, pages: 0..15, value: 0x1}
+                """, call: "munmap: {region: buf, pages: 0..15}", pages: [16]),
     ]
 
     /// A region `buf` of `pages` pages, every page written (dirty exclusive anon).
