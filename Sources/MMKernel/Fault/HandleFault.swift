@@ -8,19 +8,18 @@ extension Machine {
         currentCPU = tasks[task.rawValue].cpu
         defer { currentCPU = nil }
         guard address < PageGeometry.taskSize else { return .segvMapError }
-        let vmas = mm(mmID).vmas
-        var index = vmas.firstIndex(endingAfter: address)
-        guard index < vmas.count else { return .segvMapError }
+        var index = mm(mmID).vmas.firstIndex(endingAfter: address)
+        guard index < vmaCount(mmID) else { return .segvMapError }
         var grew = false
-        if vmas[index].start > address {
-            guard vmas[index].flags.contains(.growsDown), expandStack(mmID, index, address) else {
+        let found = vma(mmID, index)
+        if found.start > address {
+            guard found.flags.contains(.growsDown), expandStack(mmID, index, address) else {
                 return .segvMapError
             }
             grew = true
             index = mm(mmID).vmas.firstIndex(endingAfter: address)
         }
-        let vma = mm(mmID).vmas[index]
-        if Machine.accessError(error, vma) { return .segvAccessError }
+        if Machine.accessError(error, vma(mmID, index)) { return .segvAccessError }
         let resolution = handleMMFault(mmID, index, address, error)
         return grew && resolution != .sigbus ? .stackExpansion : resolution
     }
@@ -38,11 +37,10 @@ extension Machine {
     /// below it and within `RLIMIT_STACK`.
     mutating func expandStack(_ mmID: MMID, _ index: Int, _ address: UInt64) -> Bool {
         let page = PageGeometry.alignDown(address, PageGeometry.pageSize)
-        let vmas = mm(mmID).vmas
-        let vma = vmas[index]
+        let vma = vma(mmID, index)
         if page < config.mmapMinAddress { return false }
         if index > 0 {
-            let previous = vmas[index - 1]
+            let previous = self.vma(mmID, index - 1)
             if !previous.flags.contains(.growsDown) && previous.isAccessible
                 && page - previous.end < config.stackGuardGap
             {

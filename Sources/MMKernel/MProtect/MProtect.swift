@@ -29,24 +29,26 @@ extension Machine {
         if prot.rawValue & ~Protection([.read, .write, .exec, .sem]).rawValue != 0 { throw .EINVAL }
         let requested = prot
         if pkey != -1 && !pkeyIsAllocated(mmID, pkey) { throw .EINVAL }
-        var vmas = mm(mmID).vmas
-        guard var index = vmas.firstIndex(intersecting: start, end) else { throw .ENOMEM }
+        // VMAs are read one at a time: holding the whole set across mprotect_fixup() would make its split or merge
+        // copy the array.
+        guard var index = mm(mmID).vmas.firstIndex(intersecting: start, end) else { throw .ENOMEM }
+        let first = vma(mmID, index)
         var rangeStart = start
         if grows.contains(.growsDown) {
-            if vmas[index].start >= end { throw .ENOMEM }
-            rangeStart = vmas[index].start
-            if !vmas[index].flags.contains(.growsDown) { throw .EINVAL }
+            if first.start >= end { throw .ENOMEM }
+            rangeStart = first.start
+            if !first.flags.contains(.growsDown) { throw .EINVAL }
         } else {
-            if vmas[index].start > start { throw .ENOMEM }
+            if first.start > start { throw .ENOMEM }
             // x86 has no VM_GROWSUP, so PROT_GROWSUP is always refused here.
             if grows.contains(.growsUp) { throw .EINVAL }
         }
         var gather = protectionGather(mm: mmID, cpu: tasks[task.rawValue].cpu)
         var failure: KernelErrno?
-        var processed = vmas[index].start
+        var processed = first.start
         var segmentStart = rangeStart
-        while index < vmas.count && vmas[index].start < end {
-            let vma = vmas[index]
+        while index < vmaCount(mmID) && vma(mmID, index).start < end {
+            let vma = vma(mmID, index)
             if vma.start != processed {
                 failure = .ENOMEM
                 break
@@ -75,9 +77,8 @@ extension Machine {
                 failure = error
                 break
             }
-            vmas = mm(mmID).vmas
             // Continue after the VMA that now holds the segment: a merge may have made it reach past `end`.
-            processed = vmas[result].end
+            processed = self.vma(mmID, result).end
             index = result + 1
             segmentStart = processed
         }

@@ -54,6 +54,13 @@ public struct Machine: Sendable {
         try body(&mms[id.rawValue]!)
     }
 
+    /// The VMA at `index` of `mm`, read without copying the VMA set (so a later change to the set does not have to
+    /// copy it either).
+    @inlinable func vma(_ id: MMID, _ index: Int) -> VMA { mms[id.rawValue]!.vmas[index] }
+
+    /// How many VMAs `mm` has.
+    @inlinable func vmaCount(_ id: MMID) -> Int { mms[id.rawValue]!.vmas.count }
+
     /// The task `id`.
     public func task(_ id: TaskID) -> Task { tasks[id.rawValue] }
 

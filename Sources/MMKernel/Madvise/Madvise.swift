@@ -62,13 +62,12 @@ extension Machine {
         var address = start
         var index = mm(mmID).vmas.firstIndex(endingAfter: address)
         while address < end {
-            let vmas = mm(mmID).vmas
-            guard index < vmas.count, vmas[index].start < end else {
+            guard index < vmaCount(mmID), vma(mmID, index).start < end else {
                 unmapped = true
                 break
             }
-            if vmas[index].start > address { unmapped = true }
-            let vma = vmas[index]
+            let vma = vma(mmID, index)
+            if vma.start > address { unmapped = true }
             let segmentStart = max(address, vma.start)
             let segmentEnd = min(end, vma.end)
             index = try madviseVMA(mmID, index, segmentStart, segmentEnd, advice)

@@ -15,10 +15,9 @@ extension Machine {
         guard start & 0xFFF == 0, length & 0xFFF == 0, length > 0, end > start, end <= PageGeometry.taskSize else {
             throw .EINVAL
         }
-        let vmas = mm(mmID).vmas
-        guard vmas.coversWithoutHoles(start, end) else { throw .EINVAL }
-        if vmas.indices(intersecting: start, end).contains(where: {
-            !vmas[$0].flags.intersection([.pfnMap, .io]).isEmpty
+        guard mm(mmID).vmas.coversWithoutHoles(start, end) else { throw .EINVAL }
+        if mm(mmID).vmas.indices(intersecting: start, end).contains(where: {
+            !vma(mmID, $0).flags.intersection([.pfnMap, .io]).isEmpty
         }) {
             throw .EINVAL
         }
