@@ -128,8 +128,13 @@ extension Machine {
             guard flags != vma.flags else { return index }
             let newFlags = flags
             let limit = config.maxMapCount
-            return try withMM(mmID) { mm throws(KernelErrno) -> Int in
-                try mm.modifyVMA(at: index, start, end, maxMapCount: limit) { $0.flags = newFlags }
+            do {
+                return try withMM(mmID) { mm throws(KernelErrno) -> Int in
+                    try mm.modifyVMA(at: index, start, end, maxMapCount: limit) { $0.flags = newFlags }
+                }
+            } catch .ENOMEM {
+                // madvise_vma_behavior(): a split that fails for want of resources (max_map_count) is EAGAIN.
+                throw .EAGAIN
             }
         }
     }
