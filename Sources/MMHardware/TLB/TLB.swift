@@ -59,9 +59,16 @@ public struct TLB: Sendable {
         clock &+= 1
         if entry.bits.contains(.giant) { mayHoldGiantFragments = true }
         // A new translation replaces any older one for the same page and PCID (a re-walk after a D-bit update).
-        removeInSets(vpn: entry.vpn) { $0.pcid == entry.pcid && $0.vpn == entry.vpn && $0.isHuge == entry.isHuge }
-        fillL1(entry)
+        // Only the sets of the entry's own size can hold an older copy of it.
         let key = entry.isHuge ? entry.vpn >> 9 : entry.vpn
+        let same = { (old: TLBEntry) in old.pcid == entry.pcid && old.vpn == entry.vpn && old.isHuge == entry.isHuge }
+        if entry.isHuge {
+            TLB.sweep(&l1Huge, sets: geometry.l1Sets2M, ways: geometry.l1Ways2M, key: key, same)
+        } else {
+            TLB.sweep(&l1Small, sets: geometry.l1Sets4K, ways: geometry.l1Ways4K, key: key, same)
+        }
+        TLB.sweep(&second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: key, same)
+        fillL1(entry)
         TLB.insert(entry, into: &second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: key, clock: clock)
     }
 
@@ -109,16 +116,20 @@ public struct TLB: Sendable {
 
     /// Drops the entries `predicate` selects among the sets that can hold a translation of `vpn` (either size).
     mutating func removeInSets(vpn: UInt64, where predicate: (TLBEntry) -> Bool) {
-        func sweep(_ array: inout [TLBEntry], sets: Int, ways: Int, key: UInt64) {
-            let base = Int(key % UInt64(sets)) * ways
-            for way in base..<(base + ways) where array[way].isValid && predicate(array[way]) {
-                array[way] = .invalid
-            }
+        TLB.sweep(&l1Small, sets: geometry.l1Sets4K, ways: geometry.l1Ways4K, key: vpn, predicate)
+        TLB.sweep(&l1Huge, sets: geometry.l1Sets2M, ways: geometry.l1Ways2M, key: vpn >> 9, predicate)
+        TLB.sweep(&second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: vpn, predicate)
+        TLB.sweep(&second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: vpn >> 9, predicate)
+    }
+
+    /// Invalidates the entries of one set (the set `key` selects) that `predicate` picks.
+    static func sweep(
+        _ array: inout [TLBEntry], sets: Int, ways: Int, key: UInt64, _ predicate: (TLBEntry) -> Bool
+    ) {
+        let base = Int(key % UInt64(sets)) * ways
+        for way in base..<(base + ways) where array[way].isValid && predicate(array[way]) {
+            array[way] = .invalid
         }
-        sweep(&l1Small, sets: geometry.l1Sets4K, ways: geometry.l1Ways4K, key: vpn)
-        sweep(&l1Huge, sets: geometry.l1Sets2M, ways: geometry.l1Ways2M, key: vpn >> 9)
-        sweep(&second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: vpn)
-        sweep(&second, sets: geometry.stlbSets, ways: geometry.stlbWays, key: vpn >> 9)
     }
 
     /// Drops all non-global entries tagged `pcid` (a CR3 write without NOFLUSH, or INVPCID single-context).

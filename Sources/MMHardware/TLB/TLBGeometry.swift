@@ -60,7 +60,7 @@ public struct TLBEntry: Hashable, Sendable {
         self.lastUse = 0
     }
 
-    static let invalid = TLBEntry(vpn: 0, pfn: 0, pcid: 0, bits: [])
+    @usableFromInline static var invalid: TLBEntry { TLBEntry(vpn: 0, pfn: 0, pcid: 0, bits: []) }
 
     @inlinable var isValid: Bool { bits.contains(.valid) }
     @inlinable public var isHuge: Bool { bits.contains(.huge) }
