@@ -54,10 +54,34 @@ import Testing
         #expect(machine.faultResolutions == [.hugeZeroPage])
     }
 
-    @Test("a write to the huge zero page splits it and copies exactly one 4 KiB page")
-    func writeToHugeZeroPageSplits() throws {
+    @Test("do_huge_zero_wp_pmd: a write to the huge zero page maps a fresh THP after one full flush")
+    func writeToHugeZeroPageMapsTHP() throws {
         var (machine, main, base) = try Self.hugeRegion()
         _ = machine.access(main, base, .read)
+        machine.clearTrace()
+        let frames = machine.pages.allocatedFrames
+        let target = base + 7 * pageBytes
+        #expect(machine.access(main, target, .write, value: 77) == .value(77))
+        let (pmd, huge) = machine.leaf(main, target)
+        #expect(huge)
+        #expect(pmd.isWritable && pmd.isDirty && pmd.pfn != machine.pages.hugeZeroPage)
+        #expect(machine.pages.allocatedFrames == frames + 512)
+        #expect(machine.faultResolutions == [.hugeNew])
+        let flushes = machine.flushRequests
+        #expect(flushes.count == 1)
+        #expect(flushes.first?.isFull == true, "pmdp_huge_clear_flush flushes 2 MiB at the 4 KiB stride: full")
+        #expect(machine.access(main, base + 8 * pageBytes, .read) == .value(0))
+        #expect(machine.access(main, target, .read) == .value(77))
+    }
+
+    @Test("do_huge_zero_wp_pmd: without a huge page the write splits the PMD and copies one 4 KiB page")
+    func writeToHugeZeroPageSplitsWhenNoTHP() throws {
+        // 1000 frames of RAM: the 513 reserved at boot leave room for 4 KiB pages but not for a 512-frame THP.
+        var (machine, main) = makeProcess { $0.ramFrames = 1000 }
+        let base = try machine.mapAnon(main, pages: 512, fixed: 0x7e00_0000_0000)
+        try machine.madvise(main, base, hugeBytes, advice: Advice.hugePage.rawValue)
+        _ = machine.access(main, base, .read)
+        #expect(machine.leaf(main, base).entry.pfn == machine.pages.hugeZeroPage)
         machine.clearTrace()
         let frames = machine.pages.allocatedFrames
         let target = base + 7 * pageBytes
@@ -73,8 +97,6 @@ import Testing
         #expect(flushes.count == 2)
         #expect(flushes.first?.isFull == true, "the PMD invalidation flushes 2 MiB at the 4 KiB stride: full")
         #expect(flushes.last?.pages == 1, "then the COW's single-page flush")
-        #expect(machine.access(main, base + 8 * pageBytes, .read) == .value(0))
-        #expect(machine.access(main, target, .read) == .value(77))
     }
 
     @Test("a THP fault needs the whole aligned 2 MiB inside the VMA")

@@ -118,13 +118,27 @@ private func isEmpty(_ accounting: VMAccounting) -> Bool {
         }
         #expect(machine.committedPages == 0)
         #expect(machine.mm(machine.mmID(of: main)).vmas.isEmpty)
-        let base = try machine.mapAnon(main, pages: limit)
-        #expect(machine.committedPages == Int64(limit))
+        // The commitments after the charge must stay strictly below the limit.
+        let base = try machine.mapAnon(main, pages: limit - 1)
+        #expect(machine.committedPages == Int64(limit - 1))
         #expect(throws: KernelErrno.ENOMEM) { _ = try machine.mapAnon(main, pages: 1) }
+        try machine.munmap(main, base, (limit - 1) * pageBytes)
+        #expect(machine.committedPages == 0)
+        // Read-only private memory is not charged; it only grows total_vm, and so the user reserve.
         _ = try machine.mapAnon(main, pages: limit * 4, prot: .read)
-        try machine.munmap(main, base, pageBytes)
         _ = try machine.mapAnon(main, pages: 1)
-        #expect(machine.committedPages == Int64(limit))
+        #expect(machine.committedPages == 1)
+    }
+
+    @Test("mode 2 keeps a user reserve of min(total_vm/32, user_reserve_kbytes) (__vm_enough_memory)")
+    func neverModeUserReserve() throws {
+        var (machine, main) = Self.machine(mode: 2)
+        // 128 Ki pages of read-only memory: total_vm/32 = 4096, capped by the reserve min(RAM/32, 128 MiB) = 2048.
+        _ = try machine.mapAnon(main, pages: 1 << 17, prot: .read)
+        let allowed: UInt64 = (1 << 15) - 2048
+        #expect(throws: KernelErrno.ENOMEM) { _ = try machine.mapAnon(main, pages: allowed) }
+        _ = try machine.mapAnon(main, pages: allowed - 1)
+        #expect(machine.committedPages == Int64(allowed - 1))
     }
 
     @Test("mode 0 refuses one request larger than RAM + swap unless MAP_NORESERVE")

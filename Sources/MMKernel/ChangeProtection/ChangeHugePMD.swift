@@ -2,7 +2,7 @@ import MMHardware
 
 extension Machine {
     /// Models `change_huge_pmd()` in mm/huge_memory.c for a PMD wholly inside the range: a PMD migration entry is
-    /// downgraded in place; a present THP (or the huge zero page) is invalidated — with an immediate flush under
+    /// downgraded in place without counting any page; a present THP (or the huge zero page) is invalidated — with an immediate flush under
     /// `before` and `seed` (`pmdp_invalidate()`), without one under `merged` (`pmdp_invalidate_ad()`, relying on the
     /// hardware re-checking P before setting A/D) — rewritten with `pmd_modify()`, and recorded at the PMD stride.
     mutating func changeHugePMD(
@@ -11,10 +11,9 @@ extension Machine {
         tlbChangePageSize(&gather, PageGeometry.pmdSize)
         let old = pageTables[slot.table, slot.index]
         if let entry = SwapEntry(pte: old) {
-            if let changed = changedSwapEntry(entry, walk) {
-                pageTables[slot.table, slot.index] = changed
-                walk.pages += Int(PageGeometry.pagesPerPMD)
-            }
+            // A migration entry is rewritten in place but counts as handled, not as 512 changed pages (the
+            // function returns 1 rather than HPAGE_PMD_NR).
+            if let changed = changedSwapEntry(entry, walk) { pageTables[slot.table, slot.index] = changed }
             return
         }
         if walk.flags.contains(.protNuma) && (old.isProtNone || pages.isZero(old.hugePFN)) { return }
@@ -43,6 +42,25 @@ extension Machine {
             if NeedsFlush.hugePMD(old, new) { gather.flushPMDRange(haddr, PageGeometry.pmdSize) }
         }
         walk.pages += Int(PageGeometry.pagesPerPMD)
+    }
+
+    /// Models the migration-entry case of `__split_huge_pmd_locked()` for an anonymous VMA: the PMD migration entry
+    /// is replaced, without a flush (nothing was present), by a PTE table of 512 migration entries for the
+    /// consecutive pages, each with the PMD entry's kind, soft-dirty and uffd-wp bits. Kept here because only
+    /// `change_pmd_range()` splits a PMD migration entry in the model.
+    mutating func splitHugePMDMigrationEntry(_ slot: EntrySlot) {
+        guard let entry = SwapEntry(pte: pageTables[slot.table, slot.index]) else { return }
+        switch entry.kind {
+        case .migrationRead, .migrationReadExclusive, .migrationWrite: break
+        default: return
+        }
+        let table = pageTables.allocate()
+        for index in 0..<Int(PageGeometry.pagesPerPMD) {
+            var small = entry
+            small.offset = entry.offset + UInt64(index)
+            pageTables[table, index] = small.pte
+        }
+        pageTables[slot.table, slot.index] = PageTableArena.entry(pointingTo: table)
     }
 
     /// Models `can_change_pmd_writable()`: the PMD counterpart of `can_change_pte_writable()`.

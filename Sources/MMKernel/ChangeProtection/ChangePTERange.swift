@@ -42,7 +42,7 @@ extension Machine {
                     pageTables[table, index] = changed
                     walk.pages += 1
                 }
-            } else if uffdWP && !walk.vma.isAnonymous {
+            } else if uffdWP && userfaultfdWPUsesMarkers(walk.vma) {
                 // File memory has no page to carry the bit: a uffd-wp marker stands in for the future page.
                 pageTables[table, index] = SwapEntry(kind: .marker, offset: PTEMarker.uffdWP.rawValue).pte
                 walk.pages += 1
@@ -59,14 +59,24 @@ extension Machine {
     }
 
     /// The `MM_CP_PROT_NUMA` skips of `change_pte_range()`: entries already PROT_NONE, the zero page and other special
-    /// mappings, non-anonymous shared or possibly pinned COW pages, dirty file pages, and (single node) pages that are
+    /// mappings, shared or possibly pinned COW pages, dirty file-LRU pages (not shmem), and (single node) pages that are
     /// already local for single-threaded private memory.
     func skipsNumaHinting(_ pte: PTE, _ walk: ProtectionWalk) -> Bool {
         if pte.isProtNone || pte.isSpecial { return true }
         let page = pages[pte.pfn]
         if walk.vma.flags.isCOWMapping && page.mapcount > 1 { return true }
-        if !page.flags.contains(.anon) && page.flags.contains(.dirty) { return true }
+        if folioIsFileLRU(page) && page.flags.contains(.dirty) { return true }
         return walk.singleThreadedPrivate
+    }
+
+    /// Models `folio_is_file_lru()`: a page that is not swap-backed, i.e. neither anonymous nor shmem (shmem page
+    /// cache, including the object behind shared anonymous memory, is swap-backed).
+    func folioIsFileLRU(_ page: PageDescriptor) -> Bool {
+        if page.flags.contains(.anon) { return false }
+        if page.flags.contains(.pageCache), Int(page.owner) < files.count, files[Int(page.owner)].isShmem {
+            return false
+        }
+        return true
     }
 
     /// The non-present half of `change_pte_range()` (spec §1.6): a writable migration entry becomes readable
@@ -76,10 +86,15 @@ extension Machine {
         var new = entry
         switch entry.kind {
         case .migrationWrite:
-            let pfn = PFN(entry.offset)
-            let exclusive =
-                Int(pfn.rawValue) < pages.pages.count && pages[pfn].flags.isSuperset(of: [.anon, .anonExclusive])
-            new.kind = exclusive ? .migrationReadExclusive : .migrationRead
+            // An anonymous page under a writable migration entry is exclusive to this mapping (the kernel tests
+            // only folio_test_anon(); PageAnonExclusive lives in the entry while the page migrates).
+            var pfn = PFN(entry.offset)
+            // pfn_swap_entry_folio(): a tail page answers for its folio, whose head is 2 MiB-aligned.
+            if Int(pfn.rawValue) < pages.pages.count && pages[pfn].flags.contains(.tail) {
+                pfn = PFN(pfn.rawValue & ~(PageGeometry.pagesPerPMD - 1))
+            }
+            let anon = Int(pfn.rawValue) < pages.pages.count && pages[pfn].flags.contains(.anon)
+            new.kind = anon ? .migrationReadExclusive : .migrationRead
         case .deviceWrite:
             new.kind = .deviceRead
             new.softDirty = false

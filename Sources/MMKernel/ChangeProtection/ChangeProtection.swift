@@ -47,11 +47,22 @@ extension Machine {
     }
 
     /// Models `change_pmd_range()` (with the PGD/P4D/PUD levels above it): huge PMDs wholly inside the range go to
-    /// `change_huge_pmd()`, partly covered ones are split first (with the split's own immediate flush), and PTE
-    /// tables go to `change_pte_range()`.
+    /// `change_huge_pmd()`, partly covered ones are split first (a THP with the split's own immediate flush, a
+    /// migration entry into PTE migration entries), and PTE tables go to `change_pte_range()`.
     mutating func changePMDRange(
         _ gather: inout MMUGather, _ walk: inout ProtectionWalk, _ start: UInt64, _ end: UInt64
     ) {
+        let populate = pgtablePopulateNeeded(walk.vma, walk.flags)
+        if populate {
+            // change_prepare()/change_pmd_prepare(): every level down to the PTE tables exists before the walk, so
+            // each none PTE of the range is visited and can take a uffd-wp marker. A huge PMD stays as it is here
+            // (it is split below, then given its table).
+            var address = start
+            while address < end {
+                _ = pteSlot(gather.mm, address, allocate: true)
+                address = min(PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize, end)
+            }
+        }
         for step in pmdSteps(gather.mm, start, end) {
             var pmd = pageTables[step.slot.table, step.slot.index]
             let isHugeEntry = (pmd.isHuge && pmd.isPresent) || (!pmd.hardwarePresent && pmd.isSwap)
@@ -62,14 +73,36 @@ extension Machine {
                     continue
                 }
                 if pmd.isSwap {
+                    // __split_huge_pmd() on a migration entry: PTE migration entries that change_pte_range() then
+                    // downgrades. File THPs (whose split only clears the PMD) are not modelled.
+                    guard walk.vma.isAnonymous else { continue }
+                    splitHugePMDMigrationEntry(step.slot)
+                    pmd = pageTables[step.slot.table, step.slot.index]
+                    guard pmd.hardwarePresent, !pmd.isHuge else { continue }
+                    changePTERange(&gather, &walk, PageTableArena.child(of: pmd), step.start, step.end)
                     continue
                 }
                 splitHugePMD(gather.mm, walk.vma, step.slot, PageGeometry.alignDown(step.start, PageGeometry.pmdSize))
+                // Splitting a file THP only clears the PMD: populate again so the markers still have a table.
+                if populate { _ = pteSlot(gather.mm, step.start, allocate: true) }
                 pmd = pageTables[step.slot.table, step.slot.index]
             }
             guard pmd.hardwarePresent, !pmd.isHuge else { continue }
             changePTERange(&gather, &walk, PageTableArena.child(of: pmd), step.start, step.end)
         }
+    }
+}
+
+extension Machine {
+    /// Models `userfaultfd_wp_use_markers()`: a VMA registered for uffd-wp that is not anonymous write-protects
+    /// none PTEs with markers (anonymous memory would need `UFFD_FEATURE_WP_UNPOPULATED`, not modelled).
+    func userfaultfdWPUsesMarkers(_ vma: VMA) -> Bool {
+        vma.flags.contains(.uffdWP) && !vma.isAnonymous
+    }
+
+    /// Models `pgtable_populate_needed()`: only `MM_CP_UFFD_WP` on a VMA that uses markers allocates page tables.
+    func pgtablePopulateNeeded(_ vma: VMA, _ flags: ChangeProtectionFlags) -> Bool {
+        flags.contains(.uffdWP) && userfaultfdWPUsesMarkers(vma)
     }
 }
 

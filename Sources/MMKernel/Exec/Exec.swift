@@ -18,8 +18,14 @@ extension Machine {
         guard argumentPages >= 1, argumentPages <= 8192 else { throw .E2BIG }
         let old = tasks[task.rawValue].mm
         let new = newMM()
+        // The personality still is the old program's while bprm_mm_init() builds the temporary stack; MDWE is one of
+        // the MMF_INIT_MASK flags that mmf_init_flags() carries over to the new mm.
         let personality = mm(old).readImpliesExec
-        withMM(new) { $0.readImpliesExec = personality }
+        let denyWriteExecute = mm(old).denyWriteExecute
+        withMM(new) {
+            $0.readImpliesExec = personality
+            $0.denyWriteExecute = denyWriteExecute
+        }
         tasks[task.rawValue].mm = new
         withMM(new) { $0.users += 1 }
         let remaining = withMM(old) { mm -> Int in
@@ -55,8 +61,13 @@ extension Machine {
         }
         currentCPU = cpu
 
-        // setup_arg_pages(): the final flags, applied with mprotect_fixup() under a gather.
-        var finalFlags = stackFlags.union(mm(new).defaultFlags).union(.stackIncompleteSetup)
+        // load_elf_binary(): set_personality_64bit() clears READ_IMPLIES_EXEC for the 64-bit ELF, so the stack's
+        // VM_STACK_FLAGS are evaluated again without VM_EXEC.
+        withMM(new) { $0.readImpliesExec = false }
+        // setup_arg_pages(): the final flags, applied with mprotect_fixup() under a gather; an EXEC the temporary
+        // stack got from the old personality is dropped here (NX on the argument pages, so a flush).
+        var finalFlags = defaultFlags.subtracting(.exec).union([.growsDown, .account])
+        finalFlags.formUnion(mm(new).defaultFlags.union(.stackIncompleteSetup))
         if config.softDirty { finalFlags.insert(.softDirty) }
         if executableStack == true { finalFlags.insert(.exec) }
         if executableStack == false { finalFlags.remove(.exec) }

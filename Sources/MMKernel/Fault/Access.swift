@@ -46,6 +46,9 @@ extension Machine {
                 case .segvAccessError: return .signal(Signal(name: "SIGSEGV", code: "SEGV_ACCERR", address: address))
                 case .sigbus: return .signal(Signal(name: "SIGBUS", code: "BUS_ADRERR", address: address))
                 case .userfault: return .signal(Signal(name: "SIGBUS", code: "UFFD_WP", address: address))
+                case .userfaultMissing:
+                    return .signal(Signal(name: "SIGBUS", code: "UFFD_MISSING", address: address))
+                case .outOfMemory: return .signal(Signal(name: "SIGKILL", code: "OOM", address: address))
                 default: continue
                 }
             }

@@ -5,12 +5,14 @@ extension Machine {
     /// exclusive to this process, mapped writable and dirty.
     mutating func doAnonymousPage(_ mmID: MMID, _ index: Int, _ slot: EntrySlot, write: Bool) -> FaultResolution {
         let vma = mm(mmID).vmas[index]
+        // A VMA registered for MISSING events hands every first touch, read or write, to its userfaultfd.
+        if vma.flags.contains(.uffdMissing) { return .userfaultMissing }
         if !write {
             pageTables[slot.table, slot.index] = PTE(pfn: pages.zeroPage, flags: vma.pageProt.union(.special))
             return .anonymousZeroPage
         }
         let anonVMA = anonVMAPrepare(mmID, index)
-        guard let pfn = allocatePage() else { return .sigbus }
+        guard let pfn = allocatePage() else { return .outOfMemory }
         addNewAnonRmap(pfn, anonVMA)
         pageTables[slot.table, slot.index] = mkwriteDirty(PTE(pfn: pfn, flags: vma.pageProt), vma)
         withMM(mmID) { $0.rss.anon += 1 }
@@ -37,6 +39,7 @@ extension Machine {
         -> FaultResolution?
     {
         let vma = mm(mmID).vmas[index]
+        if vma.flags.contains(.uffdMissing) { return .userfaultMissing }
         let anonVMA = anonVMAPrepare(mmID, index)
         if !write && config.thpUseZeroPage {
             pageTables[slot.table, slot.index] = PTE(pfn: pages.hugeZeroPage, flags: vma.pageProt.union(.pse))
@@ -49,12 +52,13 @@ extension Machine {
         return .hugeNew
     }
 
-    /// Models `do_huge_pmd_wp_page()`: an exclusive THP is made writable in place; the huge zero page or a shared
-    /// THP is split and the fault falls back to the PTE level (nil).
+    /// Models `do_huge_pmd_wp_page()`: an exclusive (or solely referenced) THP is made writable in place; a shared
+    /// THP, or one whose folio another process's PMD split already split, is split here too and the fault falls
+    /// back to the PTE level (nil), where each 4 KiB page is reused or copied on its own counts.
     mutating func doHugePMDWPPage(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ haddr: UInt64) -> FaultResolution? {
         let pmd = pageTables[slot.table, slot.index]
         if vma.flags.contains(.uffdWP) && pmd.contains(.uffdWP) { return .userfault }
-        if !pages.isZero(pmd.pfn) {
+        if !pages.isZero(pmd.pfn) && pages.isCompound(pmd.pfn) {
             let head = pages[pmd.pfn]
             if head.flags.contains(.anonExclusive) || (head.mapcount == 1 && head.refcount == 1) {
                 pages[pmd.pfn].flags.insert(.anonExclusive)
@@ -62,8 +66,27 @@ extension Machine {
                 return .reuse
             }
         }
+        if pages.isZero(pmd.pfn), let resolution = doHugeZeroWPPMD(mmID, vma, slot, haddr) { return resolution }
         splitHugePMD(mmID, vma, slot, haddr)
         return nil
+    }
+
+    /// Models `do_huge_zero_wp_pmd()` (6.13+): a write to the huge zero page allocates a THP, clears the PMD with
+    /// an immediate flush of its 2 MiB (`pmdp_huge_clear_flush()` → `flush_pmd_tlb_range()`, a 4 KiB-stride range
+    /// flush on x86 and so a full one) and maps the THP writable and dirty. Nil when no huge page is available: the
+    /// caller then splits the PMD and falls back to 4 KiB pages.
+    mutating func doHugeZeroWPPMD(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ haddr: UInt64) -> FaultResolution? {
+        guard let index = mm(mmID).vmas.index(containing: haddr) else { return nil }
+        let anonVMA = anonVMAPrepare(mmID, index)
+        guard let head = allocateHugePage() else { return nil }
+        addNewAnonRmap(head, anonVMA)
+        pageTables[slot.table, slot.index] = .none
+        flushTLBRange(
+            initiator: runningCPU(of: mmID), mm: mmID, start: haddr, end: haddr + PageGeometry.pmdSize,
+            freedTables: false)
+        pageTables[slot.table, slot.index] = mkwriteDirty(PTE(pfn: head, flags: vma.pageProt.union(.pse)), vma)
+        withMM(mmID) { $0.rss.anon += 512 }
+        return .hugeNew
     }
 
     /// Models `do_huge_pmd_numa_page()`: a NUMA-hinting (PROT_NONE) PMD gets the VMA's protection back.

@@ -12,10 +12,15 @@ extension Machine {
         guard let file = vma.file else { return .sigbus }
         let page = vma.filePage(of: address)
         guard page < files[file.rawValue].sizePages else { return .sigbus }
-        guard let cached = pageCachePage(file, page) else { return .sigbus }
+        // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's to
+        // supply.
+        if vma.flags.contains(.uffdMissing) && files[file.rawValue].pageCache[page] == nil {
+            return .userfaultMissing
+        }
+        guard let cached = pageCachePage(file, page) else { return .outOfMemory }
         if write && !vma.flags.contains(.shared) {
             let anonVMA = anonVMAPrepare(mmID, index)
-            guard let copy = allocatePage() else { return .sigbus }
+            guard let copy = allocatePage() else { return .outOfMemory }
             memory.copy(from: cached, to: copy)
             addNewAnonRmap(copy, anonVMA)
             pageTables[slot.table, slot.index] = mkwriteDirty(PTE(pfn: copy, flags: vma.pageProt), vma)
@@ -77,7 +82,7 @@ extension Machine {
             flushTLBRange(initiator: cpu, mm: mmID, start: page, end: page + PageGeometry.pageSize, freedTables: false)
         }
         let anonVMA = anonVMAPrepare(mmID, index)
-        guard let copy = allocatePage() else { return .sigbus }
+        guard let copy = allocatePage() else { return .outOfMemory }
         let old = pte.pfn
         let wasFile = !pte.isSpecial && !pages[old].flags.contains(.anon)
         if !pte.isSpecial { memory.copy(from: old, to: copy) }
@@ -99,7 +104,7 @@ extension Machine {
     /// device-private entry is restored as the page it stands for, writable only if the entry was writable; a guard
     /// marker raises SIGSEGV, poison SIGBUS; a uffd-wp marker behaves as an empty PTE that stays write-protected.
     mutating func doSwapPage(
-        _ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE
+        _ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ address: UInt64, _ pte: PTE, write: Bool = false
     )
         -> FaultResolution
     {
@@ -109,7 +114,7 @@ extension Machine {
         if entry.uffdWP { flags.insert(.uffdWP) }
         switch entry.kind {
         case .swap:
-            guard let pfn = allocatePage() else { return .sigbus }
+            guard let pfn = allocatePage() else { return .outOfMemory }
             memory.write(pfn, swapSlots[entry.offset] ?? 0)
             swapSlots[entry.offset] = nil
             let anonVMA = mm(mmID).vmas[mm(mmID).vmas.index(containing: address) ?? 0].anonVMA ?? newAnonVMA()
@@ -127,6 +132,19 @@ extension Machine {
             let marker = PTEMarker(rawValue: entry.offset)
             if marker.contains(.guardRegion) { return .segvMapError }
             if marker.contains(.poisoned) { return .sigbus }
+            // pte_marker_handle_uffd_wp(): on a file or shmem VMA still registered for uffd-wp the marker stands for
+            // a write-protected page not yet populated: do_pte_missing() faults it in and set_pte_range() installs
+            // it with uffd-wp (and so without write), so a write traps next. Elsewhere the marker is just cleared.
+            if marker.contains(.uffdWP) && !vma.isAnonymous && vma.flags.contains(.uffdWP),
+                let index = mm(mmID).vmas.index(containing: address)
+            {
+                let resolution = doFault(mmID, index, slot, address, write: write)
+                let installed = pageTables[slot.table, slot.index]
+                if installed.isPresent {
+                    pageTables[slot.table, slot.index] = installed.setting(.uffdWP).clearing(.writable)
+                }
+                return resolution
+            }
             pageTables[slot.table, slot.index] = .none
             return .spurious
         case .hwPoison:

@@ -50,7 +50,7 @@ extension Machine {
         if vma.end - page > config.stackLimit { return false }
         let grow = Int64((vma.start - page) >> PageGeometry.pageShift)
         if vma.flags.contains(.account) {
-            guard vmEnoughMemory(grow) else { return false }
+            guard vmEnoughMemory(grow, for: mmID) else { return false }
         }
         withMM(mmID) { mm in
             mm.vmas.update(index) { vma in
@@ -99,7 +99,7 @@ extension Machine {
                 ? doAnonymousPage(mmID, index, slot, write: write)
                 : doFault(mmID, index, slot, address, write: write)
         }
-        if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte) }
+        if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte, write: write) }
         if pte.isProtNone { return doNumaPage(vma, slot, pte) }
         if write && !pte.isWritable { return doWPPage(mmID, index, slot, address, pte) }
         // The PTE already allows the access: a stale TLB entry faulted. Refresh A (and D) like

@@ -15,7 +15,7 @@ extension Machine {
         var charged: Int64 = 0
         for (index, vma) in parentVMAs.enumerated() where !vma.flags.contains(.dontCopy) {
             if vma.flags.contains(.account) {
-                guard vmEnoughMemory(Int64(vma.pages)) else {
+                guard vmEnoughMemory(Int64(vma.pages), for: parentMM) else {
                     vmUnaccountMemory(charged)
                     throw .ENOMEM
                 }
@@ -35,7 +35,8 @@ extension Machine {
                 mm.vmas.insert(copy)
                 mm.accounting.account(copy.flags, pages: Int64(copy.pages))
             }
-            let needsCopy = !vma.flags.intersection([.pfnMap, .mixedMap, .uffdWP]).isEmpty || vma.anonVMA != nil
+            // vma_needs_copy() asks about the child VMA, whose uffd-wp registration was just dropped.
+            let needsCopy = !copy.flags.intersection([.pfnMap, .mixedMap, .uffdWP]).isEmpty || vma.anonVMA != nil
             if needsCopy && !vma.flags.contains(.wipeOnFork) {
                 copyPageRange(parentMM, childMM, index, copy)
             }
@@ -52,17 +53,24 @@ extension Machine {
         for step in pmdSteps(parentMM, vma.start, vma.end) {
             let pmd = pageTables[step.slot.table, step.slot.index]
             if pmd.isHuge && pmd.isPresent {
+                // copy_huge_pmd(): the parent's PMD is write-protected; the child's copy is also old, and keeps
+                // uffd-wp only if the child VMA is registered for it.
                 var entry = pmd
                 if cow {
                     entry = entry.clearing(.writable)
                     pageTables[step.slot.table, step.slot.index] = entry
                 }
                 if !pages.isZero(pmd.pfn) {
-                    pages[pmd.pfn].mapcount += 1
-                    pages[pmd.pfn].flags.remove(.anonExclusive)
-                    pages.get(pmd.pfn)
-                    adjustRSS(childMM, pages[pmd.pfn].flags, childVMA, by: 512)
+                    let flags = pages[pmd.pfn].flags
+                    for pfn in pages.pmdAccountedFrames(pmd.pfn) {
+                        pages[pfn].mapcount += 1
+                        pages[pfn].flags.remove(.anonExclusive)
+                        pages.get(pfn)
+                    }
+                    adjustRSS(childMM, flags, childVMA, by: 512)
                 }
+                entry = entry.clearing(.accessed)
+                if !childVMA.flags.contains(.uffdWP) { entry = entry.clearing(.uffdWP) }
                 if let slot = pmdSlot(childMM, step.start, allocate: true) {
                     pageTables[slot.table, slot.index] = entry
                 }
@@ -86,10 +94,16 @@ extension Machine {
                     pages.get(pte.pfn)
                     adjustRSS(childMM, pages[pte.pfn].flags, childVMA, by: 1)
                 }
-                if !childVMA.flags.contains(.uffdWP) { pte = pte.clearing(.uffdWP) }
+                var childPTE = pte
+                if pte.isPresent {
+                    // __copy_present_ptes(): the child's copy starts old, and clean in a shared mapping.
+                    if vma.flags.contains(.shared) { childPTE = childPTE.clearing(.dirty) }
+                    childPTE = childPTE.clearing(.accessed)
+                }
+                if !childVMA.flags.contains(.uffdWP) { childPTE = childPTE.clearing(.uffdWP) }
                 let address = base + UInt64(slotIndex) << PageGeometry.pageShift
                 if let slot = pteSlot(childMM, address, allocate: true) {
-                    pageTables[slot.table, slot.index] = pte
+                    pageTables[slot.table, slot.index] = childPTE
                 }
             }
         }

@@ -18,7 +18,7 @@ public struct MMUGather: Sendable {
     public var clearedPMDs = false
     public var clearedPUDs = false
     public var clearedP4Ds = false
-    /// `vma_exec`, `vma_huge`, `vma_pfn`: set by `tlb_start_vma()`; not reset by a range reset.
+    /// `vma_exec`, `vma_huge`, `vma_pfn`: assigned by `tlb_start_vma()` for each VMA; not reset by a range reset.
     public var vmaExec = false
     public var vmaHuge = false
     public var vmaPFN = false
@@ -97,12 +97,13 @@ public struct MMUGather: Sendable {
     /// Whether anything recorded needs a TLB flush.
     public var needsFlush: Bool { freedTables || clearedPTEs || clearedPMDs || clearedPUDs || clearedP4Ds }
 
-    /// Models `tlb_start_vma()`: remembers the VMA's kind (sticky `vma_pfn`).
+    /// Models `tlb_start_vma()` → `tlb_update_vma_flags()` (6.0–6.17): remembers the kind of this VMA; every flag,
+    /// `vma_pfn` included, is assigned afresh for each VMA.
     public mutating func startVMA(_ vma: VMA) {
         guard !fullMM else { return }
         vmaExec = vma.flags.contains(.exec)
         vmaHuge = vma.flags.contains(.hugetlb)
-        vmaPFN = vmaPFN || !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty
+        vmaPFN = !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty
     }
 }
 
@@ -171,11 +172,14 @@ extension Machine {
         gather.pageSize = size
     }
 
-    /// Models `tlb_end_vma()`: without `MMU_GATHER_MERGE_VMAS` every VMA's changes are flushed at its end; with it
-    /// (x86) nothing, unless the gather saw a PFNMAP or MIXEDMAP VMA (6.0 to ~6.17: `vma_pfn` is sticky).
+    /// Models `tlb_end_vma()`: without `MMU_GATHER_MERGE_VMAS` every VMA's changes are flushed at its end. With it
+    /// (x86) nothing, except that in the 6.x generic version (the `merged` era) a PFNMAP or MIXEDMAP VMA is flushed
+    /// at its end; the 5.x x86 `tlb_end_vma()` (`before`, `seed`) was empty.
     public mutating func tlbEndVMA(_ gather: inout MMUGather, _ vma: VMA) {
         guard !gather.fullMM else { return }
-        guard !config.mergeVMAs || gather.vmaPFN else { return }
+        if config.mergeVMAs {
+            guard config.scheme == .merged, gather.vmaPFN else { return }
+        }
         tlbFlushMMUTLBOnly(&gather)
     }
 

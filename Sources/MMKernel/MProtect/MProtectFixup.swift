@@ -30,6 +30,7 @@ extension Machine {
         let limit = config.maxMapCount
         let finalFlags = newFlags
         let result: Int
+        splitHugePMDsStraddling(mmID, index, start, end)
         do {
             result = try withMM(mmID) { mm throws(KernelErrno) -> Int in
                 try mm.modifyVMA(at: index, start, end, maxMapCount: limit) { $0.flags = finalFlags }

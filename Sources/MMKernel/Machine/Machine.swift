@@ -77,7 +77,10 @@ public struct Machine: Sendable {
     mutating func newMM() -> MMID {
         let id = MMID(rawValue: mms.count)
         let pgd = pageTables.allocate()
-        mms.append(MM(id: id, pgd: pgd, contextID: nextContextID, mmapBase: config.mmapBase))
+        var mm = MM(id: id, pgd: pgd, contextID: nextContextID, mmapBase: config.mmapBase)
+        // init_new_context(): with protection keys, pkey 0 (the default key of every VMA) is allocated from the start.
+        if config.pku { mm.pkeyAllocationMap = 0x1 }
+        mms.append(mm)
         nextContextID += 1
         return id
     }

@@ -70,6 +70,10 @@ public enum FaultResolution: String, Hashable, Sendable, Codable {
     case stackExpansion = "stack-growth"
     case spurious = "spurious"
     case userfault = "userfault"
+    /// `handle_userfault(VM_UFFD_MISSING)`: a fault on a missing page of a VMA registered for MISSING events.
+    case userfaultMissing = "userfault-missing"
+    /// `VM_FAULT_OOM`: the fault could not allocate a page, so the OOM killer ends the process.
+    case outOfMemory = "oom"
     case segvMapError = "SEGV_MAPERR"
     case segvAccessError = "SEGV_ACCERR"
     case sigbus = "SIGBUS"

@@ -33,6 +33,9 @@ public enum Advice: Int32, Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// Models `is_discard()`: advice that can throw away the contents of anonymous memory.
+    public var discards: Bool { self == .dontNeed || self == .free || self == .dontFork }
+
     /// Looks advice up by its strace name.
     public init?(name: String) {
         guard let match = Advice.allCases.first(where: { $0.name == name }) else { return nil }
@@ -84,13 +87,14 @@ extension Machine {
         throws(KernelErrno) -> Int
     {
         let vma = mm(mmID).vmas[index]
+        // can_madvise_modify(), before anything else: a sealed anonymous VMA that cannot be written refuses advice
+        // that discards its contents.
+        if vma.sealed && advice.discards && vma.isAnonymous && !vma.flags.contains(.write) { throw .EPERM }
         switch advice {
         case .dontNeed, .free:
             // madvise_dontneed_free_valid_vma(): not on locked, PFN-mapped or hugetlb VMAs.
             if !vma.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty { throw .EINVAL }
             if advice == .free && !vma.isAnonymous { throw .EINVAL }
-            // can_madvise_modify(): discarding pages of a sealed read-only anonymous VMA is refused.
-            if vma.sealed && vma.isAnonymous && !vma.flags.contains(.write) { throw .EPERM }
             var gather = tlbGatherMMU(mm: mmID, cpu: runningCPU(of: mmID))
             if advice == .dontNeed {
                 zapRange(&gather, vma, start, end)
@@ -128,6 +132,7 @@ extension Machine {
             guard flags != vma.flags else { return index }
             let newFlags = flags
             let limit = config.maxMapCount
+            splitHugePMDsStraddling(mmID, index, start, end)
             do {
                 return try withMM(mmID) { mm throws(KernelErrno) -> Int in
                     try mm.modifyVMA(at: index, start, end, maxMapCount: limit) { $0.flags = newFlags }

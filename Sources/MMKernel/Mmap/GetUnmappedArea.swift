@@ -3,8 +3,9 @@ import MMHardware
 extension Machine {
     /// Models `__get_unmapped_area()` with x86 `arch_get_unmapped_area_topdown()`: MAP_FIXED takes the address as
     /// given; a free, page-aligned hint is honoured; otherwise the highest gap below `mmap_base` that fits (keeping
-    /// `stack_guard_gap` below a `VM_GROWSDOWN` VMA), 2 MiB-aligned for anonymous private mappings whose length is a
-    /// multiple of 2 MiB (`thp_get_unmapped_area()`), falling back to a bottom-up search.
+    /// `stack_guard_gap` below a `VM_GROWSDOWN` VMA), 2 MiB-aligned inside a gap padded by 2 MiB for anonymous
+    /// private mappings whose length is a multiple of 2 MiB (`thp_get_unmapped_area_vmflags()`), falling back to a
+    /// bottom-up search.
     func getUnmappedArea(
         _ mmID: MMID, _ hint: UInt64, _ length: UInt64, _ flags: MapFlags, anonymousPrivate: Bool
     )
@@ -20,12 +21,11 @@ extension Machine {
             if hint != 0, let free = hintIfFree(mmID, hint, length) {
                 address = free
             } else {
-                let thpAlign =
-                    anonymousPrivate && hint == 0 && length % PageGeometry.pmdSize == 0
-                    && config.thpMode != .never
-                let align = thpAlign ? PageGeometry.pmdSize : PageGeometry.pageSize
-                if let found = topDownGap(mmID, length, align: align)
-                    ?? (thpAlign ? topDownGap(mmID, length, align: PageGeometry.pageSize) : nil)
+                // __get_unmapped_area(): anonymous private, no hint, a whole number of PMDs — whatever the
+                // runtime THP mode — goes through thp_get_unmapped_area_vmflags().
+                let thpAlign = anonymousPrivate && hint == 0 && length % PageGeometry.pmdSize == 0
+                if let found = (thpAlign ? thpGetUnmappedArea(mmID, length) : nil)
+                    ?? topDownGap(mmID, length, align: PageGeometry.pageSize)
                     ?? bottomUpGap(mmID, length)
                 {
                     address = found
@@ -37,6 +37,21 @@ extension Machine {
         if address > taskSize - length { throw .ENOMEM }
         if address & (PageGeometry.pageSize - 1) != 0 { throw .EINVAL }
         return address
+    }
+
+    /// Models `__thp_get_unmapped_area()` for an anonymous mapping (offset 0): searches the ordinary way for
+    /// `length` plus one PMD, then moves the result up to the next 2 MiB boundary — or, top-down, by a whole PMD
+    /// when it is already aligned — so the mapping ends as high in the padded gap as alignment allows. Nil when
+    /// even the padded search fails (the caller then searches for `length` alone).
+    private func thpGetUnmappedArea(_ mmID: MMID, _ length: UInt64) -> UInt64? {
+        let size = PageGeometry.pmdSize
+        let padded = length &+ size
+        guard padded > length, padded <= PageGeometry.taskSize - config.mmapMinAddress else { return nil }
+        guard let found = topDownGap(mmID, padded, align: PageGeometry.pageSize) ?? bottomUpGap(mmID, padded) else {
+            return nil
+        }
+        let offSub = (0 &- found) & (size - 1)
+        return offSub == 0 ? found + size : found + offSub
     }
 
     /// `vm_start_gap()`: a growsdown VMA reserves `stack_guard_gap` below itself.

@@ -89,7 +89,9 @@ extension Machine {
         }
         let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
         if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
-            populate(task, mapped, length, write: vmFlags.contains(.write))
+            // populate_vma_page_range(): FOLL_WRITE only for writable private mappings (breaking COW up front);
+            // shared ones are populated by read faults, leaving write-notify to the first real write.
+            populate(task, mapped, length, write: vmFlags.intersection([.write, .shared]) == .write)
         }
         return mapped
     }
@@ -117,6 +119,11 @@ extension Machine {
             overlap += covered
             if vma.flags.contains(.account) { accounted += covered }
         }
+        // __mmap_region() gathers the VMAs being replaced (vms_gather_munmap_vmas()) before any limit or commit
+        // check, so a sealed one refuses with EPERM first.
+        if mm(mmID).vmas.indices(intersecting: address, end).contains(where: { mm(mmID).vmas[$0].sealed }) {
+            throw .EPERM
+        }
         guard mayExpandVM(mm(mmID), flags, pages - overlap) else { throw .ENOMEM }
         var vmFlags = flags
         if config.softDirty { vmFlags.insert(.softDirty) }
@@ -125,7 +132,7 @@ extension Machine {
         let accountable = vmFlags.intersection([.noReserve, .shared, .write, .hugetlb]) == .write
         let charge = pages - accounted
         if accountable {
-            if charge != 0 { guard vmEnoughMemory(charge) else { throw .ENOMEM } }
+            if charge != 0 { guard vmEnoughMemory(charge, for: mmID) else { throw .ENOMEM } }
             vmFlags.insert(.account)
         }
         do {
@@ -198,7 +205,8 @@ extension Machine {
         }
     }
 
-    /// Models `__mm_populate()`: faults every page of the range in (for write if the mapping is writable), as
+    /// Models `__mm_populate()`: faults every page of the range in (for write if the caller asks, see
+    /// `populate_vma_page_range()`), as
     /// MAP_POPULATE and MAP_LOCKED do. Errors are ignored, like the kernel's populate after mmap.
     mutating func populate(_ task: TaskID, _ start: UInt64, _ length: UInt64, write: Bool) {
         var address = start

@@ -14,25 +14,30 @@ extension Machine {
         try unmapRange(mmID, start, end)
     }
 
-    /// Models `do_vmi_align_munmap()`: splits the VMAs at the range's edges (a split that would add a VMA beyond
-    /// `max_map_count` fails with ENOMEM), detaches them, zaps their pages and frees their page tables through one
-    /// mmu_gather, and gives back their accounting. Sealed VMAs make it fail with EPERM before anything changes.
+    /// Models `do_vmi_align_munmap()` with `vms_gather_munmap_vmas()`'s order: if the range starts inside a VMA,
+    /// a middle split beyond `max_map_count` is ENOMEM and a sealed VMA EPERM, else that VMA is split; then each VMA
+    /// of the range is checked for a seal (EPERM, leaving the first split in place) and the last one split at the
+    /// end. The detached VMAs' pages are zapped and their page tables freed through one mmu_gather, and their
+    /// accounting given back.
     mutating func unmapRange(_ mmID: MMID, _ start: UInt64, _ end: UInt64) throws(KernelErrno) {
         let range = mm(mmID).vmas.indices(intersecting: start, end)
         guard !range.isEmpty else { return }
-        if range.contains(where: { mm(mmID).vmas[$0].sealed }) { throw .EPERM }
-        let first = mm(mmID).vmas[range.lowerBound]
+        let first = vma(mmID, range.lowerBound)
         var lowIndex = range.lowerBound
         if start > first.start {
             if end < first.end && mm(mmID).mapCount >= config.maxMapCount { throw .ENOMEM }
+            if first.sealed { throw .EPERM }
             withMM(mmID) { $0.splitVMA(at: lowIndex, start) }
             lowIndex += 1
         }
-        var highIndex = mm(mmID).vmas.indices(intersecting: start, end).upperBound - 1
-        if end < mm(mmID).vmas[highIndex].end {
-            withMM(mmID) { $0.splitVMA(at: highIndex, end) }
+        var highIndex = lowIndex
+        while highIndex < vmaCount(mmID) && vma(mmID, highIndex).start < end {
+            let next = vma(mmID, highIndex)
+            if next.sealed { throw .EPERM }
+            if next.end > end { withMM(mmID) { $0.splitVMA(at: highIndex, end) } }
+            highIndex += 1
         }
-        highIndex = mm(mmID).vmas.indices(intersecting: start, end).upperBound - 1
+        highIndex -= 1
         let removed = Array(mm(mmID).vmas[lowIndex...highIndex])
         let floor = lowIndex > 0 ? mm(mmID).vmas[lowIndex - 1].end : 0
         let ceiling = highIndex + 1 < mm(mmID).vmas.count ? mm(mmID).vmas[highIndex + 1].start : 0

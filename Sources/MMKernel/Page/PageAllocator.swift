@@ -87,9 +87,12 @@ public struct PageAllocator: Sendable {
     }
 
     /// Turns a PMD-sized folio into 512 independent frames, each keeping the folio's anon state and taking one
-    /// reference per mapping of the folio (models the folio split that follows a PMD split).
+    /// reference per mapping of the folio (models the folio split that follows a PMD split). A folio that is no
+    /// longer compound (another process's PMD split it earlier) is left alone: its frames already count every PMD
+    /// mapping one by one, this one included.
     public mutating func splitHuge(_ head: PFN) {
         let base = Int(head.rawValue)
+        guard pages[base].flags.contains(.head) else { return }
         let shared = pages[base]
         for pfn in base..<(base + 512) {
             pages[pfn].flags = shared.flags.subtracting([.head, .tail])
@@ -97,6 +100,16 @@ public struct PageAllocator: Sendable {
             pages[pfn].mapcount = shared.mapcount
             pages[pfn].owner = shared.owner
         }
+    }
+
+    /// Whether `pfn` heads a still-compound PMD-sized folio (`folio_test_large()` on a PMD-mapped folio).
+    public func isCompound(_ pfn: PFN) -> Bool { pages[Int(pfn.rawValue)].flags.contains(.head) }
+
+    /// The frames whose counters a PMD mapping of `head` holds: the head alone while the folio is compound, all 512
+    /// once it has been split (each frame then carries its own mapcount and reference for that PMD).
+    public func pmdAccountedFrames(_ head: PFN) -> [PFN] {
+        if isCompound(head) { return [head] }
+        return (0..<UInt64(512)).map { PFN(head.rawValue + $0) }
     }
 
     /// Drops one reference; frees the frame (or the whole folio for a head) when the last goes.

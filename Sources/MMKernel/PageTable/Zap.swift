@@ -55,14 +55,18 @@ extension Machine {
         tlbRemovePage(&gather, pfn)
     }
 
-    /// The huge-PMD counterpart of `releaseMapping` (`zap_huge_pmd()`).
+    /// The huge-PMD counterpart of `releaseMapping` (`zap_huge_pmd()`). A PMD that maps an already-split folio
+    /// holds a mapping and a reference on each of its 512 frames, so each is released.
     mutating func releaseHugeMapping(_ gather: inout MMUGather, _ pmd: PTE, _ vma: VMA) {
         let head = pmd.pfn
         guard !pages.isZero(head) else { return }
-        pages[head].mapcount -= 1
-        if pages[head].mapcount == 0 { pages[head].flags.remove(.anonExclusive) }
-        adjustRSS(gather.mm, pages[head].flags, vma, by: -512)
-        tlbRemovePage(&gather, head)
+        let flags = pages[head].flags
+        for pfn in pages.pmdAccountedFrames(head) {
+            pages[pfn].mapcount -= 1
+            if pages[pfn].mapcount == 0 { pages[pfn].flags.remove(.anonExclusive) }
+            tlbRemovePage(&gather, pfn)
+        }
+        adjustRSS(gather.mm, flags, vma, by: -512)
     }
 
     /// Keeps `MM_ANONPAGES`/`MM_FILEPAGES`/`MM_SHMEMPAGES` in step with mappings.

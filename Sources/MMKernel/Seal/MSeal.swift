@@ -22,6 +22,7 @@ extension Machine {
             let segmentEnd = min(end, mm(mmID).vmas[index].end)
             if !mm(mmID).vmas[index].sealed {
                 let segmentStart = address
+                splitHugePMDsStraddling(mmID, index, segmentStart, segmentEnd)
                 _ = try withMM(mmID) { mm throws(KernelErrno) -> Int in
                     try mm.modifyVMA(at: index, segmentStart, segmentEnd, maxMapCount: limit) { $0.sealed = true }
                 }

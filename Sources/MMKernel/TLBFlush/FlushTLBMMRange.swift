@@ -80,8 +80,9 @@ extension Machine {
         let index = cpu.rawValue
         let state = cpuState[index]
         guard state.loadedMM == info.mm else {
-            // A CPU that switched away since it was put in the mask: drop it from the mask (≥6.12 trimming).
-            if !local, mms[info.mm.rawValue] != nil {
+            // A CPU that switched away since it was put in the mask: drop it from the mask (≥6.12 trimming; before
+            // that the switch itself had cleared the bit, and this path did nothing).
+            if !local, config.lazyCpumaskTrim, mms[info.mm.rawValue] != nil {
                 withMM(info.mm) { $0.cpumask.remove(cpu) }
                 record(.tlbFlush(cpu: cpu, reason: .remoteWrongCPU, pages: 0))
             }

@@ -26,15 +26,21 @@ extension Machine {
             withMM(previous) { $0.cpumask.remove(cpu) }
         }
         withMM(next) { $0.cpumask.insert(cpu) }
-        // choose_new_asid(): reuse the slot that holds this mm, else take the next one round-robin.
+        // choose_new_asid(): reuse the slot that holds this mm, else take the next one round-robin (1...5, then 0).
         var asid = 0
         var needFlush = true
         if config.pcid, let slot = state.contexts.firstIndex(where: { $0.contextID == nextMM.contextID }) {
             asid = slot
             needFlush = state.contexts[slot].tlbGen < nextMM.tlbGen
         } else if config.pcid {
+            // The counter runs past the last slot once: that allocation takes slot 0 and restarts the count at 1,
+            // so all TLB_NR_DYN_ASIDS slots take turns.
             asid = state.nextASID
-            state.nextASID = state.nextASID + 1 >= CPUTLBState.dynamicASIDs ? 1 : state.nextASID + 1
+            state.nextASID += 1
+            if asid >= CPUTLBState.dynamicASIDs {
+                asid = 0
+                state.nextASID = 1
+            }
         }
         state.contexts[asid] = ASIDContext(contextID: nextMM.contextID, tlbGen: nextMM.tlbGen)
         state.asid = asid
@@ -48,8 +54,12 @@ extension Machine {
 
     /// A lazy CPU asked to flush drops the user mm instead (`switch_mm_irqs_off(NULL, &init_mm)`): it loads the
     /// kernel's tables, so its stale entries of that mm can no longer be used; its slot stays behind `tlb_gen`, so
-    /// switching back flushes.
+    /// switching back flushes. Up to 6.11 that switch also clears the CPU from the old mm's cpumask, as every switch
+    /// to another mm did then; from 6.12 the bit stays until a later flush trims it.
     mutating func leaveLazyMM(cpu: CPUID) {
+        if !config.lazyCpumaskTrim, let previous = cpuState[cpu.rawValue].loadedMM, mms[previous.rawValue] != nil {
+            withMM(previous) { $0.cpumask.remove(cpu) }
+        }
         cpuState[cpu.rawValue].loadedMM = nil
         cpuState[cpu.rawValue].isLazy = false
         cpus[cpu.rawValue].loadCR3(root: nil, pcid: 0, noFlush: true)

@@ -1,0 +1,81 @@
+import MMHardware
+import MMKernel
+import MMTestSupport
+import Testing
+
+/// Check orders and THP-split protection found by review against Linux 6.18.
+@Suite struct ReviewFixOrderTests {
+    @Test("vms_gather_munmap_vmas(): the first split is done before a later sealed VMA refuses the unmap")
+    func munmapLeavesFirstSplitBeforeSealedVMA() throws {
+        var (machine, main) = makeProcess()
+        let mm = machine.mmID(of: main)
+        let base = try machine.mapAnon(main, pages: 8)
+        try machine.mseal(main, base + 4 * pageBytes, 4 * pageBytes)
+        #expect(throws: KernelErrno.EPERM) { try machine.munmap(main, base + 2 * pageBytes, 4 * pageBytes) }
+        #expect(machine.relativeLayout(mm, base: base, length: 8 * pageBytes) == "[0,2)rw-p [2,4)rw-p [4,8)rw-p")
+    }
+
+    @Test("vms_gather_munmap_vmas(): a sealed first VMA refuses before it is split")
+    func munmapSealedFirstVMANotSplit() throws {
+        var (machine, main) = makeProcess()
+        let mm = machine.mmID(of: main)
+        let base = try machine.mapAnon(main, pages: 8)
+        try machine.mseal(main, base, 8 * pageBytes)
+        #expect(throws: KernelErrno.EPERM) { try machine.munmap(main, base + 2 * pageBytes, 2 * pageBytes) }
+        #expect(machine.relativeLayout(mm, base: base, length: 8 * pageBytes) == "[0,8)rw-p")
+    }
+
+    @Test("can_madvise_modify(): discard advice on a sealed read-only anonymous VMA is EPERM, first")
+    func madviseSealedDiscard() throws {
+        var (machine, main) = makeProcess()
+        let readOnly = try machine.mapAnon(main, pages: 4, prot: .read)
+        try machine.mseal(main, readOnly, 4 * pageBytes)
+        #expect(throws: KernelErrno.EPERM) {
+            try machine.madvise(main, readOnly, 4 * pageBytes, advice: Advice.dontFork.rawValue)
+        }
+        // Before madvise_dontneed_free_valid_vma()'s EINVAL for a locked VMA.
+        let locked = try machine.mapAnon(main, pages: 4, prot: .read, extraFlags: .locked)
+        try machine.mseal(main, locked, 4 * pageBytes)
+        #expect(throws: KernelErrno.EPERM) {
+            try machine.madvise(main, locked, 4 * pageBytes, advice: Advice.dontNeed.rawValue)
+        }
+        // Writable sealed memory may still be discarded.
+        let writable = try machine.mapAnon(main, pages: 4)
+        try machine.mseal(main, writable, 4 * pageBytes)
+        try machine.madvise(main, writable, 4 * pageBytes, advice: Advice.dontNeed.rawValue)
+    }
+
+    /// A 2 MiB-aligned THP written by `main`, with a second thread of the mm so NUMA hinting does not skip it.
+    static func thpMachine() throws -> (Machine, TaskID, UInt64) {
+        var (machine, main) = makeProcess()
+        _ = machine.createThread(name: "worker", mm: machine.mmID(of: main), cpu: CPUID(1))
+        let base = try machine.mapAnon(main, pages: 512)
+        #expect(base % (2 << 20) == 0)
+        try machine.madvise(main, base, 2 << 20, advice: Advice.hugePage.rawValue)
+        #expect(machine.access(main, base, .write, value: 7) == .value(7))
+        #expect(machine.leafEntry(machine.mmID(of: main), base).huge)
+        return (machine, main, base)
+    }
+
+    @Test("__split_huge_pmd_locked(): PTEs take vm_page_prot, a NUMA-hinting PROT_NONE PMD is not carried over")
+    func splitDoesNotCarryNumaProtNone() throws {
+        var (machine, main, base) = try Self.thpMachine()
+        let mm = machine.mmID(of: main)
+        #expect(machine.numaHintingScan(main, base, base + (2 << 20)) == 512)
+        #expect(machine.leafEntry(mm, base).entry.isProtNone)
+        try machine.madvise(main, base, pageBytes, advice: Advice.dontFork.rawValue)
+        let (entry, huge) = machine.leafEntry(mm, base + 5 * pageBytes)
+        #expect(!huge)
+        #expect(entry.hardwarePresent && !entry.isProtNone)
+    }
+
+    @Test("vma_adjust_trans_huge(): a THP straddling an mprotect boundary is split with the old protection")
+    func straddlingTHPKeepsOldProtectionOutsideTheRange() throws {
+        var (machine, main, base) = try Self.thpMachine()
+        let mm = machine.mmID(of: main)
+        try machine.mprotect(main, base + 5 * pageBytes, pageBytes, prot: Protection([.read, .write, .exec]).rawValue)
+        #expect(!machine.leafEntry(mm, base + 5 * pageBytes).entry.isNoExecute)
+        #expect(machine.leafEntry(mm, base + 100 * pageBytes).entry.isNoExecute, "page 100 stays non-executable")
+        #expect(machine.leafEntry(mm, base + 100 * pageBytes).entry.isWritable)
+    }
+}
