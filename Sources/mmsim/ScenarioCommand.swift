@@ -41,7 +41,8 @@ enum ScenarioCommand {
         }
     }
 
-    /// Parses and runs `yaml`; prints the report; exits 1 on failed expectations, 2 on bad input.
+    /// Parses and runs `yaml`; prints the report; exits 1 on failed expectations, 2 on bad input (including a step
+    /// that could not be performed).
     static func execute(
         yaml: String, file: String, json: Bool, overrides: MachineOverrides = MachineOverrides(),
         costs: CostModel = CostModel()
@@ -52,6 +53,15 @@ enum ScenarioCommand {
             ? JSONReport.render(report, costs: costs)
             : TextReport.render(report, style: .forStandardOutput(), costs: costs)
         print(output, terminator: "")
+        // A step the runner could not perform (an address that overflows, too many pages) is bad input: name it.
+        let badSteps = report.steps.compactMap { step -> String? in
+            guard case .error(let message) = step.result else { return nil }
+            return "\(report.file):\(step.line): step \(step.index) (\(step.keyword)): \(message)\n"
+        }
+        if !badSteps.isEmpty {
+            FileHandle.standardError.write(Data(badSteps.joined().utf8))
+            throw ExitCode(2)
+        }
         if report.failures > 0 { throw ExitCode(1) }
     }
 }
