@@ -79,3 +79,24 @@ import Testing
         #expect(machine.leafEntry(mm, base + 100 * pageBytes).entry.isWritable)
     }
 }
+
+/// What a forked child inherits besides memory.
+@Suite struct ForkInheritanceTests {
+    @Test("dup_mm(): the child keeps the parent's pkeys (arch_dup_pkeys), MDWE and personality")
+    func childInheritsProcessState() throws {
+        var (machine, main) = makeProcess { $0.pku = true }
+        let key = try machine.pkeyAlloc(main, flags: 0, accessRights: 0)
+        machine.prctlSetMDWE(main)
+        machine.setReadImpliesExec(main, true)
+        let child = try machine.fork(main, childName: "child", cpu: CPUID(1))
+        let childMM = machine.mm(machine.mmID(of: child))
+        #expect(childMM.pkeyAllocationMap & (1 << UInt16(key)) != 0)
+        #expect(childMM.denyWriteExecute)
+        #expect(childMM.readImpliesExec)
+        // MDWE still refuses to make memory executable in the child.
+        let base = try machine.mapAnon(child, pages: 1, prot: .read)
+        #expect(throws: KernelErrno.EACCES) {
+            try machine.mprotect(child, base, pageBytes, prot: Protection([.read, .write, .exec]).rawValue)
+        }
+    }
+}

@@ -11,7 +11,16 @@ extension Machine {
         currentCPU = tasks[task.rawValue].cpu
         defer { currentCPU = nil }
         let childMM = newMM()
-        let parentVMAs = mm(parentMM).vmas
+        // arch_dup_pkeys() and the MMF_INIT_MASK flags: the child inherits the allocated protection keys, the
+        // execute-only key, the personality and MDWE.
+        let parent = mm(parentMM)
+        withMM(childMM) { child in
+            child.pkeyAllocationMap = parent.pkeyAllocationMap
+            child.executeOnlyPKey = parent.executeOnlyPKey
+            child.readImpliesExec = parent.readImpliesExec
+            child.denyWriteExecute = parent.denyWriteExecute
+        }
+        let parentVMAs = parent.vmas
         var charged: Int64 = 0
         for (index, vma) in parentVMAs.enumerated() where !vma.flags.contains(.dontCopy) {
             if vma.flags.contains(.account) {
