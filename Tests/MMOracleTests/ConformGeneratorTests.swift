@@ -37,6 +37,17 @@ import Testing
                     if length < 1 << 40 { #expect(offset + Int64(length) <= Int64(sequence.pages) * 4096 + 4095) }
                 case .mmap(.absolute, _, _, _, _, _):
                     Issue.record("mmap at an absolute address: \(op)")
+                case .mremap(.window(let offset), let oldLength, let newLength, let flags, let newAddress):
+                    let window = Int64(sequence.pages) * 4096
+                    #expect(offset + Int64(oldLength) <= window + 4095, "\(op)")
+                    if flags & 0x3 == 0x3, case .window(let target) = newAddress, newLength < 1 << 40 {
+                        #expect(target >= 0 && target + Int64(newLength) <= window + 0x10, "\(op)")
+                    } else if flags & 0x1 != 0 {
+                        #expect(
+                            flags & 0x2 != 0 || newLength == 0 || newLength >= 1 << 40, "MAYMOVE without FIXED: \(op)")
+                    } else if newLength < 1 << 40 {
+                        #expect(offset + Int64(newLength) <= window + 4095, "in-place growth: \(op)")
+                    }
                 case .munmap(.window(let offset), let length), .madvise(.window(let offset), let length, _):
                     if length < 1 << 40 { #expect(offset + Int64(length) <= limit + 4095, "\(op)") }
                 default:

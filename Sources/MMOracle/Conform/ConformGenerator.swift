@@ -1,11 +1,12 @@
 /// Generates the random call sequences of `mmsim conform` from a seed: mmap (fixed and fixed-noreplace, anonymous
 /// private and shared, file mappings of read-only, read-write and sealed files, grows-down), mprotect and
-/// pkey_mprotect, munmap and madvise, with adversarial arguments (zero and wrapping lengths, unaligned addresses
+/// pkey_mprotect, munmap, madvise and mremap, with adversarial arguments (zero and wrapping lengths, unaligned addresses
 /// and offsets, invalid prot bits, flags and advice, ranges over holes and across the window's edges).
 ///
 /// Every address is window-relative or deliberately invalid (0, unaligned); ranges reach at most a few pages past
 /// the window, where the worker keeps an unmapped page, and only calls that stop at holes (mprotect) or fail on
-/// their arguments get huge lengths. mremap is left out: the model does not have it.
+/// their arguments get huge lengths. mremap only resizes in place or moves with MREMAP_FIXED, both inside the
+/// window: a MREMAP_MAYMOVE move without a fixed target would go wherever the real kernel finds room.
 public struct ConformGenerator: Sendable {
     /// The run's seed.
     public let seed: UInt64
@@ -54,6 +55,8 @@ public struct ConformGenerator: Sendable {
         case 64..<80:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: false)
             return .munmap(address: address, length: length)
+        case 80..<92:
+            return mremap(&random, low: low, pages: pages)
         default:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: false)
             let advice: [Int32] = [4, 4, 8, 8, 10, 10, 11, 14, 14, 15, 15, 0, 1, 2, 3, 16, 17, 5, 99, -1]
@@ -99,6 +102,49 @@ public struct ConformGenerator: Sendable {
             }
         }
         return .mmap(address: address, length: length, prot: prot, flags: flags, fd: fd, offset: offset)
+    }
+
+    /// A random mremap whose every effect stays inside pages `low..<pages`: a resize in place (shrinking, growing
+    /// at most to the window's end, or no change), a MREMAP_MAYMOVE|MREMAP_FIXED move (with or without resize, and
+    /// rarely MREMAP_DONTUNMAP) to a target inside the window, or arguments that fail early.
+    static func mremap(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformOp {
+        let start = low + random.below(pages - low)
+        let room = pages - start
+        let oldPages = 1 + random.below(min(8, room))
+        var oldLength = UInt64(oldPages) * 4096
+        var newLength = UInt64(1 + random.below(min(10, room))) * 4096
+        var flags: Int32 = 0
+        var address = ConformAddress.window(Int64(start) * 4096)
+        var newAddress = ConformAddress.absolute(0)
+        switch random.below(100) {
+        case 0..<40:
+            break
+        default:
+            flags = 0x1 | 0x2
+            let newPages = 1 + random.below(min(10, pages - low))
+            newLength = UInt64(newPages) * 4096
+            if random.chance(30) { newLength = oldLength }
+            let length = Int(newLength / 4096)
+            let target = low + random.below(pages - low - length + 1)
+            newAddress = .window(Int64(target) * 4096)
+            if newLength == oldLength && random.chance(15) { flags |= 0x4 }
+        }
+        if random.chance(20) {
+            switch random.below(10) {
+            case 0: flags |= random.pick([0x8, 0x10, Int32(bitPattern: 0x8000_0000)])
+            case 1: address = .window(Int64(start) * 4096 + Int64(1 + random.below(4095)))
+            case 2: newLength = 0
+            case 3: flags = 0x2
+            case 4: flags = random.pick([0x4, 0x6])
+            case 5: address = .absolute(0)
+            case 6: oldLength = oldLength - 4096 + UInt64(1 + random.below(4095))
+            case 7: newLength = random.pick([UInt64.max, UInt64.max - 4095, 1 << 47])
+            case 8: if flags & 0x2 != 0 { oldLength = 0 }
+            default: if case .window(let offset) = newAddress { newAddress = .window(offset + 0x10) }
+            }
+        }
+        return .mremap(
+            address: address, oldLength: oldLength, newLength: newLength, flags: flags, newAddress: newAddress)
     }
 
     /// A random range over pages `low..<pages`, possibly with holes, crossing an edge by a few pages, unaligned,

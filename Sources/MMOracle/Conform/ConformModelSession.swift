@@ -71,6 +71,11 @@ public struct ConformModelSession {
                 try machine.munmap(task, address.resolve(base: base), length)
             case .madvise(let address, let length, let advice):
                 try machine.madvise(task, address.resolve(base: base), length, advice: advice)
+            case .mremap(let address, let oldLength, let newLength, let flags, let newAddress):
+                let moved = try machine.mremap(
+                    task, address.resolve(base: base), oldLength, newLength, flags: unsigned(flags),
+                    newAddress: newAddress.resolve(base: base))
+                return ConformAddress.describeResult(moved, base: base, length: window.length)
             case .fill(let headroom):
                 return fill(headroom: headroom)
             }

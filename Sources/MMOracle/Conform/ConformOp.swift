@@ -10,6 +10,8 @@ public enum ConformOp: Hashable, Sendable, CustomStringConvertible {
     case munmap(address: ConformAddress, length: UInt64)
     /// `madvise(addr, length, advice)`.
     case madvise(address: ConformAddress, length: UInt64, advice: Int32)
+    /// `mremap(old_address, old_size, new_size, flags, new_address)`.
+    case mremap(address: ConformAddress, oldLength: UInt64, newLength: UInt64, flags: Int32, newAddress: ConformAddress)
     /// Not a syscall: map the window's interior read-write and split it with 1-page mprotects until the process
     /// has `vm.max_map_count - headroom` VMAs (the near-limit sequences). Result `0`, or the errno that stopped it.
     case fill(headroom: Int)
@@ -29,6 +31,8 @@ public enum ConformOp: Hashable, Sendable, CustomStringConvertible {
             return "munmap \(address) \(hex(length))"
         case .madvise(let address, let length, let advice):
             return "madvise \(address) \(hex(length)) \(advice)"
+        case .mremap(let address, let oldLength, let newLength, let flags, let newAddress):
+            return "mremap \(address) \(hex(oldLength)) \(hex(newLength)) \(hex32(flags)) \(newAddress)"
         case .fill(let headroom):
             return "fill \(headroom)"
         }
@@ -67,6 +71,12 @@ public enum ConformOp: Hashable, Sendable, CustomStringConvertible {
         case ("madvise", 4):
             guard let addr = address(1), let length = hex(2), let advice = int32(3) else { return nil }
             self = .madvise(address: addr, length: length, advice: advice)
+        case ("mremap", 6):
+            guard let addr = address(1), let oldLength = hex(2), let newLength = hex(3), let flags = hex32(4),
+                let newAddress = address(5)
+            else { return nil }
+            self = .mremap(
+                address: addr, oldLength: oldLength, newLength: newLength, flags: flags, newAddress: newAddress)
         case ("fill", 2):
             guard let headroom = Int(fields[1]) else { return nil }
             self = .fill(headroom: headroom)

@@ -84,6 +84,8 @@ public enum ConformScenarioWriter {
             return "munmap: {addr: \(addressText(address)), length: \(hex(length))}"
         case .madvise(let address, let length, let advice):
             return "madvise: {addr: \(addressText(address)), length: \(hex(length)), advice: \(advice)}"
+        case .mremap:
+            return "# \(op): mremap is not a scenario step"
         case .fill(let headroom):
             return "# fill \(headroom): not expressible as steps"
         }

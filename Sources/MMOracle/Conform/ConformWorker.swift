@@ -112,6 +112,14 @@ public enum ConformWorker {
                         HostAddress(address.resolve(base: base)), length: size(length),
                         advice: HostAdvice(rawValue: advice))
                 }
+            case .mremap(let address, let oldLength, let newLength, let flags, let newAddress):
+                let result = ConformWorker.mremap(
+                    address.resolve(base: base), oldLength, newLength, flags, newAddress.resolve(base: base))
+                switch result {
+                case .success(let moved):
+                    return ConformAddress.describeResult(moved, base: base, length: window.length)
+                case .failure(let error): return error.name
+                }
             case .fill(let headroom):
                 return fill(headroom: headroom)
             }
@@ -135,6 +143,29 @@ public enum ConformWorker {
                 return "\(error)"
             }
         }
+    }
+
+    /// `__NR_mremap` on x86-64 (Glibc's `SYS_mremap` macro does not reach Swift).
+    static let sysMremap = 25
+
+    /// `syscall(2)` with the five arguments of mremap. Swift cannot call the variadic C function, so its symbol
+    /// is looked up and called through this fixed prototype (integer arguments pass the same way on x86-64).
+    typealias SyscallFunction = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
+
+    /// The real mremap(2), through `syscall(SYS_mremap, ...)` (Glibc's `mremap` and `syscall` are variadic, which
+    /// Swift does not import): the resulting address, or the errno.
+    static func mremap(
+        _ address: UInt64, _ oldLength: UInt64, _ newLength: UInt64, _ flags: Int32, _ newAddress: UInt64
+    ) -> Result<UInt64, HostError> {
+        guard let symbol = dlsym(nil, "syscall") else {
+            return .failure(HostError(operation: "mremap", code: ENOSYS))
+        }
+        let call = unsafeBitCast(symbol, to: SyscallFunction.self)
+        let result = call(
+            sysMremap, Int(bitPattern: UInt(address)), Int(bitPattern: UInt(oldLength)),
+            Int(bitPattern: UInt(newLength)), Int(flags), Int(bitPattern: UInt(newAddress)))
+        if result == -1 { return .failure(HostError(operation: "mremap", code: errno)) }
+        return .success(UInt64(UInt(bitPattern: result)))
     }
 
     /// `0` or the errno name of a call.
