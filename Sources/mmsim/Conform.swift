@@ -8,7 +8,8 @@ import MMOracle
 struct Conform: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
-        abstract: "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
+        abstract:
+            "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
         discussion: "Ends with 'N calls compared, M differences'; exit status 0 without differences, else 1."
     )
 
