@@ -135,22 +135,25 @@ extension Machine {
         var result: UInt64?
         var lastEnd: UInt64 = 0
         var cursor = start
-        while let index = mm(mmID).vmas.firstIndex(intersecting: cursor, end) {
+        // The kernel's iterator resumes after the last VMA it moved and stops at `end`, even if a merge at the target
+        // made a VMA reach back over that point (a MREMAP_DONTUNMAP source can merge with its own copy).
+        while cursor < end, let index = mm(mmID).vmas.firstIndex(intersecting: cursor, end) {
             let vma = mm(mmID).vmas[index]
             if result == nil && start < vma.start { throw .EFAULT }
             // vma_multi_allowed(): a VMA armed for userfaultfd can only be moved alone.
             if vma.uffdContext != nil && (result != nil || vma.end < end) { throw .EFAULT }
-            let offset = result == nil ? 0 : vma.start - lastEnd
+            // Unsigned arithmetic as in the kernel: a bogus target is refused by the checks that follow.
+            let offset = result == nil ? 0 : vma.start &- lastEnd
             lastEnd = vma.end
             let address = max(vma.start, start)
             let length = min(end, vma.end) - address
             var piece = RemapRequest(
                 address: address, oldLength: length, newLength: length, flags: request.flags,
-                newAddress: target + offset)
+                newAddress: target &+ offset)
             try checkPrepVMA(mmID, index, &piece)
             let moved = try mremapTo(mmID, &piece)
             if result == nil { result = moved }
-            target = moved + length
+            target = moved &+ length
             cursor = vma.end
         }
         guard let result else { throw .EFAULT }
