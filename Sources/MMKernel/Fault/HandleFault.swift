@@ -121,11 +121,32 @@ extension Machine {
     }
 
     /// Models `anon_vma_prepare()`: gives the VMA an `anon_vma` on its first anonymous page.
+    /// Like the kernel, it first tries to share a neighbour's (`find_mergeable_anon_vma()`), so that VMAs that
+    /// differ only in protection can merge again later.
     mutating func anonVMAPrepare(_ mmID: MMID, _ index: Int) -> AnonVMAID {
-        if let existing = mm(mmID).vmas[index].anonVMA { return existing }
-        let id = newAnonVMA()
-        withMM(mmID) { $0.vmas.update(index) { $0.anonVMA = id } }
-        return id
+        let vma = vma(mmID, index)
+        if let existing = vma.anonVMA { return existing }
+        var id: AnonVMAID?
+        if index + 1 < vmaCount(mmID) { id = reusableAnonVMA(self.vma(mmID, index + 1), lower: vma, upper: nil) }
+        if id == nil && index > 0 { id = reusableAnonVMA(self.vma(mmID, index - 1), lower: nil, upper: vma) }
+        let chosen = id ?? newAnonVMA()
+        withMM(mmID) { $0.vmas.update(index) { $0.anonVMA = chosen } }
+        return chosen
+    }
+
+    /// Models `reusable_anon_vma()` with `anon_vma_compatible()`: `neighbour`'s anon_vma may be shared when the two
+    /// VMAs are adjacent, map the same file (none) with contiguous offsets and the same policy, differ at most in
+    /// their access flags (and VM_SOFTDIRTY), and the neighbour's anon_vma chain is not a forked one.
+    func reusableAnonVMA(_ neighbour: VMA, lower: VMA?, upper: VMA?) -> AnonVMAID? {
+        guard let anonVMA = neighbour.anonVMA, !neighbour.anonVMAChained else { return nil }
+        let low = lower ?? neighbour
+        let high = upper ?? neighbour
+        let ignored = VMFlags.accessFlags.union(.softDirty)
+        guard low.end == high.start, low.file == high.file, low.mempolicy == high.mempolicy,
+            low.flags.subtracting(ignored) == high.flags.subtracting(ignored),
+            high.pgoff == low.pgoff + low.pages
+        else { return nil }
+        return anonVMA
     }
 
     /// Marks a newly mapped anonymous page (models `folio_add_new_anon_rmap()` with `RMAP_EXCLUSIVE`).
