@@ -24,13 +24,9 @@ extension Machine {
                 freedTables: config.flushRangeFreesTables)
         }
         var new = old.modified(to: walk.newProtection)
-        if walk.flags.contains(.uffdWP) {
-            new = new.setting(.uffdWP).clearing(.writable)
-        } else if walk.flags.contains(.uffdWPResolve) {
-            new = new.clearing(.uffdWP)
-        }
+        new = walk.flags.applyingUffdWP(to: new)
         if walk.flags.contains(.tryChangeWritable) && !new.isWritable && config.upgradesPrivateWritable
-            && canChangePMDWritable(walk.vma, new)
+            && canChangeWritable(walk.vma, new, huge: true)
         {
             new = new.setting(.writable)
         }
@@ -61,17 +57,5 @@ extension Machine {
             pageTables[table, index] = small.pte
         }
         pageTables[slot.table, slot.index] = PageTableArena.entry(pointingTo: table)
-    }
-
-    /// Models `can_change_pmd_writable()`: the PMD counterpart of `can_change_pte_writable()`.
-    func canChangePMDWritable(_ vma: VMA, _ pmd: PTE) -> Bool {
-        guard vma.flags.contains(.write), !pmd.isProtNone else { return false }
-        if config.softDirty && !vma.flags.contains(.softDirty) && !pmd.contains(.softDirty) { return false }
-        if vma.flags.contains(.uffdWP) && pmd.contains(.uffdWP) { return false }
-        if !vma.flags.contains(.shared) {
-            guard !pages.isZero(pmd.hugePFN) else { return false }
-            return pages[pmd.hugePFN].flags.isSuperset(of: [.anon, .anonExclusive])
-        }
-        return pmd.isDirty
     }
 }

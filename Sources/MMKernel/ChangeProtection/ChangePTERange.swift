@@ -14,18 +14,13 @@ extension Machine {
         let count = Int((end - start) >> PageGeometry.pageShift)
         let tryWritable = walk.flags.contains(.tryChangeWritable)
         let uffdWP = walk.flags.contains(.uffdWP)
-        let uffdResolve = walk.flags.contains(.uffdWPResolve)
         for index in first..<(first + count) {
             let old = pageTables[table, index]
             let address = base + UInt64(index) << PageGeometry.pageShift
             if old.isPresent {
                 if walk.flags.contains(.protNuma) && skipsNumaHinting(old, walk) { continue }
                 var new = old.modified(to: walk.newProtection)
-                if uffdWP {
-                    new = new.setting(.uffdWP).clearing(.writable)
-                } else if uffdResolve {
-                    new = new.clearing(.uffdWP)
-                }
+                new = walk.flags.applyingUffdWP(to: new)
                 if tryWritable && !new.isWritable && mayUpgradeWritable(walk, new) {
                     new = new.setting(.writable)
                 }
@@ -53,7 +48,7 @@ extension Machine {
     /// Whether the write-upgrade rule lets this rewritten PTE become writable: ≥6.0 `can_change_pte_writable()`;
     /// 5.16–5.19 `MM_CP_DIRTY_ACCT` (shared write-notify VMAs only): dirty PTEs with soft-dirty satisfied.
     func mayUpgradeWritable(_ walk: ProtectionWalk, _ pte: PTE) -> Bool {
-        if config.upgradesPrivateWritable { return canChangePTEWritable(walk.vma, pte) }
+        if config.upgradesPrivateWritable { return canChangeWritable(walk.vma, pte) }
         let softDirtyArmed = config.softDirty && !walk.vma.flags.contains(.softDirty)
         return pte.isDirty && (!softDirtyArmed || pte.contains(.softDirty))
     }

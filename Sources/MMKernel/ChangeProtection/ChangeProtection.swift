@@ -12,6 +12,14 @@ public struct ChangeProtectionFlags: OptionSet, Hashable, Sendable {
     public static let uffdWP = ChangeProtectionFlags(rawValue: 1 << 2)
     /// `MM_CP_UFFD_WP_RESOLVE`: lift the userfaultfd write protection.
     public static let uffdWPResolve = ChangeProtectionFlags(rawValue: 1 << 3)
+
+    /// The uffd-wp part of rewriting a present entry: `MM_CP_UFFD_WP` sets the bit and clears write (`pte_mkuffd_wp()`,
+    /// which write-protects since 6.2), `MM_CP_UFFD_WP_RESOLVE` only clears the bit (`pte_clear_uffd_wp()`).
+    func applyingUffdWP(to entry: PTE) -> PTE {
+        if contains(.uffdWP) { return entry.setting(.uffdWP).clearing(.writable) }
+        if contains(.uffdWPResolve) { return entry.clearing(.uffdWP) }
+        return entry
+    }
 }
 
 extension Machine {

@@ -93,7 +93,7 @@ extension Machine {
     mutating func doHugePMDNumaPage(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot) -> FaultResolution {
         let pmd = pageTables[slot.table, slot.index]
         var restored = pmd.modified(to: vma.pageProt.union(.pse)).setting(.accessed)
-        if canChangePTEWritable(vma, restored) { restored = restored.setting(.writable) }
+        if canChangeWritable(vma, restored, huge: true) { restored = restored.setting(.writable) }
         pageTables[slot.table, slot.index] = restored
         return .numaHinting
     }
@@ -102,7 +102,7 @@ extension Machine {
     /// may be written in place). The old entry was not present, so nothing needs flushing.
     mutating func doNumaPage(_ vma: VMA, _ slot: EntrySlot, _ pte: PTE) -> FaultResolution {
         var restored = pte.modified(to: vma.pageProt).setting(.accessed)
-        if canChangePTEWritable(vma, restored) { restored = restored.setting(.writable) }
+        if canChangeWritable(vma, restored) { restored = restored.setting(.writable) }
         pageTables[slot.table, slot.index] = restored
         return .numaHinting
     }

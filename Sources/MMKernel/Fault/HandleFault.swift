@@ -156,17 +156,18 @@ extension Machine {
         pages[pfn].owner = Int32(truncatingIfNeeded: anonVMA.rawValue)
     }
 
-    /// Models `can_change_pte_writable()`: whether a PTE in a writable VMA may be made writable in place, without
-    /// the write fault that would otherwise do it.
-    func canChangePTEWritable(_ vma: VMA, _ pte: PTE) -> Bool {
-        guard vma.flags.contains(.write), !pte.isProtNone else { return false }
-        if config.softDirty && !vma.flags.contains(.softDirty) && !pte.contains(.softDirty) { return false }
-        if vma.flags.contains(.uffdWP) && pte.contains(.uffdWP) { return false }
+    /// Models `can_change_pte_writable()` and, with `huge`, `can_change_pmd_writable()`: whether an entry in a
+    /// writable VMA may be made writable in place, without the write fault that would otherwise do it.
+    func canChangeWritable(_ vma: VMA, _ entry: PTE, huge: Bool = false) -> Bool {
+        guard vma.flags.contains(.write), !entry.isProtNone else { return false }
+        if config.softDirty && !vma.flags.contains(.softDirty) && !entry.contains(.softDirty) { return false }
+        if vma.flags.contains(.uffdWP) && entry.contains(.uffdWP) { return false }
         if !vma.flags.contains(.shared) {
-            guard !pte.isSpecial else { return false }
-            let page = pages[pte.pfn]
-            return page.flags.contains(.anon) && page.flags.contains(.anonExclusive)
+            let frame = huge ? entry.hugePFN : entry.pfn
+            // The zero page (special in a PTE, the huge zero folio in a PMD) is never exclusive anonymous memory.
+            guard huge ? !pages.isZero(frame) : !entry.isSpecial else { return false }
+            return pages[frame].flags.isSuperset(of: [.anon, .anonExclusive])
         }
-        return pte.isDirty
+        return entry.isDirty
     }
 }
