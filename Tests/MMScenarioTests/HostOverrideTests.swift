@@ -28,4 +28,16 @@ import Testing
         let flagged = try MachineOverrides(ceiling: 4, host: host).apply(to: scenario)
         #expect(flagged.config.flushCeiling == 4)
     }
+
+    /// Rows: whether the host has protection keys; `--host` gives the model the same, whatever the file says.
+    @Test(arguments: [true, false])
+    func hostProtectionKeysReachTheModel(pku: Bool) throws {
+        let yaml = "machine: {cpus: 2, pku: \(!pku)}\nsteps:\n  - mmap: {region: buf, length: 4 pages}\n"
+        let file = try ScenarioParser.parse(yaml: yaml, file: "host.yaml")
+        var host = KernelConfig()
+        host.pku = pku
+        let applied = try MachineOverrides(host: host).apply(to: file)
+        #expect(applied.config.pku == pku)
+        #expect(ScenarioRunner(scenario: applied).machine.config.pku == pku)
+    }
 }

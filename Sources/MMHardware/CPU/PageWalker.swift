@@ -10,8 +10,11 @@ public enum PageWalker {
     /// Walks PGD → PUD → PMD → PTE for `address`. Permissions combine across levels (RW and U must be set at every
     /// level, NX at any level forbids execution). On success the walker sets A in every entry it used and D in the
     /// leaf for a write, as hardware does with a locked update that re-checks P.
+    ///
+    /// `pkru` is the PKRU register when CR4.PKE is set (nil when protection keys are off): a data access to a user
+    /// page whose leaf's key it forbids faults with `X86_PF_PK`, and the walk then changes nothing.
     public static func walk(
-        root: TableID, address: UInt64, kind: AccessKind, tables: inout PageTableArena
+        root: TableID, address: UInt64, kind: AccessKind, tables: inout PageTableArena, pkru: UInt32? = nil
     )
         -> Outcome
     {
@@ -39,7 +42,8 @@ public enum PageWalker {
             if writable { bits.insert(.writable) }
             if user { bits.insert(.user) }
             if noExecute { bits.insert(.noExecute) }
-            if let error = TLBEntry.violation(bits, kind) { return .fault(error) }
+            let pkey = UInt8(entry.pkey)
+            if let error = TLBEntry.violation(bits, pkey: pkey, kind, pkru: pkru) { return .fault(error) }
             setAccessed(root: root, address: address, down: level, tables: &tables)
             var leaf = tables[table, index]
             if kind == .write && !leaf.isDirty {
@@ -50,7 +54,7 @@ public enum PageWalker {
             let vpn = address >> PageGeometry.pageShift
             var pfn = leaf.pfn.rawValue
             if level == 1 {
-                return .translated(TLBEntry(vpn: vpn, pfn: pfn, pcid: 0, bits: bits))
+                return .translated(TLBEntry(vpn: vpn, pfn: pfn, pcid: 0, bits: bits, pkey: pkey))
             }
             // A 1 GiB leaf is cached as the 2 MiB fragment that holds the address (hardware may splinter it so).
             if level == 3 {
@@ -58,7 +62,7 @@ public enum PageWalker {
                 bits.insert(.giant)
             }
             bits.insert(.huge)
-            return .translated(TLBEntry(vpn: vpn & ~511, pfn: pfn & ~511, pcid: 0, bits: bits))
+            return .translated(TLBEntry(vpn: vpn & ~511, pfn: pfn & ~511, pcid: 0, bits: bits, pkey: pkey))
         }
     }
 

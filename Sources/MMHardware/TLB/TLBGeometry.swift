@@ -34,6 +34,8 @@ public struct TLBEntry: Hashable, Sendable {
     public var pfn: UInt64
     public var pcid: UInt16
     public var bits: Bits
+    /// The protection key of the leaf entry (PTE bits 59..62), cached so that a PKRU check needs no walk.
+    public var pkey: UInt8
     @usableFromInline var lastUse: UInt32
 
     /// Permissions and state cached with the translation.
@@ -52,11 +54,12 @@ public struct TLBEntry: Hashable, Sendable {
         @inlinable public static var giant: Bits { Bits(rawValue: 1 << 7) }
     }
 
-    public init(vpn: UInt64, pfn: UInt64, pcid: UInt16, bits: Bits) {
+    public init(vpn: UInt64, pfn: UInt64, pcid: UInt16, bits: Bits, pkey: UInt8 = 0) {
         self.vpn = vpn
         self.pfn = pfn
         self.pcid = pcid
         self.bits = bits
+        self.pkey = pkey
         self.lastUse = 0
     }
 

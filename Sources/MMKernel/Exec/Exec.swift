@@ -56,7 +56,7 @@ extension Machine {
         // copy_strings(): the arguments are written from the top down, growing the VMA as they go.
         for page in 0..<argumentPages {
             let address = Machine.stackTop - UInt64(page + 1) * PageGeometry.pageSize
-            _ = handleUserFault(task, address, [.user, .write])
+            _ = handleUserFault(task, address, [.user, .write], foreign: true)
             if let pfn = mappedFrame(new, address) { memory.write(pfn, 0xA6A6_0000 | UInt64(page)) }
         }
         currentCPU = cpu
@@ -64,6 +64,8 @@ extension Machine {
         // load_elf_binary(): set_personality_64bit() clears READ_IMPLIES_EXEC for the 64-bit ELF, so the stack's
         // VM_STACK_FLAGS are evaluated again without VM_EXEC.
         withMM(new) { $0.readImpliesExec = false }
+        // flush_thread(): the new program starts with the default PKRU (`pkru_write_default()`).
+        setPKRU(task, initialPKRU)
         // setup_arg_pages(): the final flags, applied with mprotect_fixup() under a gather; an EXEC the temporary
         // stack got from the old personality is dropped here (NX on the argument pages, so a flush).
         var finalFlags = defaultFlags.subtracting(.exec).union([.growsDown, .account])

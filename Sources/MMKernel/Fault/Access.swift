@@ -12,7 +12,7 @@ public enum AccessResult: Hashable, Sendable {
 public struct Signal: Hashable, Sendable, CustomStringConvertible {
     /// `SIGSEGV` or `SIGBUS`.
     public var name: String
-    /// `si_code`: `SEGV_MAPERR`, `SEGV_ACCERR`, `BUS_ADRERR`, ...
+    /// `si_code`: `SEGV_MAPERR`, `SEGV_ACCERR`, `SEGV_PKUERR`, `BUS_ADRERR`, ...
     public var code: String
     public var address: UInt64
 
@@ -44,6 +44,7 @@ extension Machine {
                 switch resolution {
                 case .segvMapError: return .signal(Signal(name: "SIGSEGV", code: "SEGV_MAPERR", address: address))
                 case .segvAccessError: return .signal(Signal(name: "SIGSEGV", code: "SEGV_ACCERR", address: address))
+                case .segvPKeyError: return .signal(Signal(name: "SIGSEGV", code: "SEGV_PKUERR", address: address))
                 case .sigbus: return .signal(Signal(name: "SIGBUS", code: "BUS_ADRERR", address: address))
                 case .userfault: return .signal(Signal(name: "SIGBUS", code: "UFFD_WP", address: address))
                 case .userfaultMissing:

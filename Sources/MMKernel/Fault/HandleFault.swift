@@ -2,8 +2,12 @@ import MMHardware
 
 extension Machine {
     /// Models x86 `do_user_addr_fault()`: finds the VMA (growing a `VM_GROWSDOWN` stack if the address is just
-    /// below one), applies `access_error()`, and hands the fault to `handle_mm_fault()`.
-    mutating func handleUserFault(_ task: TaskID, _ address: UInt64, _ error: PageFaultError) -> FaultResolution {
+    /// below one), applies `access_error()`, and hands the fault to `handle_mm_fault()`. `foreign` marks a fault
+    /// taken on behalf of another mm (`get_user_pages_remote()`, as exec's `copy_strings()` does), which the
+    /// caller's PKRU does not restrict.
+    mutating func handleUserFault(
+        _ task: TaskID, _ address: UInt64, _ error: PageFaultError, foreign: Bool = false
+    ) -> FaultResolution {
         let mmID = tasks[task.rawValue].mm
         currentCPU = tasks[task.rawValue].cpu
         defer { currentCPU = nil }
@@ -19,12 +23,36 @@ extension Machine {
             grew = true
             index = mm(mmID).vmas.firstIndex(endingAfter: address)
         }
-        if Machine.accessError(error, vma(mmID, index)) { return .segvAccessError }
+        let target = vma(mmID, index)
+        if accessError(task, error, target, foreign: foreign) {
+            return badAreaAccessFromPKeys(task, error, target, foreign: foreign) ? .segvPKeyError : .segvAccessError
+        }
         let resolution = handleMMFault(mmID, index, address, error)
         return grew && resolution != .sigbus ? .stackExpansion : resolution
     }
 
-    /// Models x86 `access_error()`: whether the VMA forbids the access that faulted.
+    /// Models x86 `access_error()` in arch/x86/mm/fault.c: whether the VMA forbids the access that faulted. A
+    /// protection-key fault is always an error (never a COW to resolve), and so is an access the thread's PKRU
+    /// forbids on a page not yet present, so that the fault does not map a page only to fault on its key next.
+    func accessError(_ task: TaskID, _ error: PageFaultError, _ vma: VMA, foreign: Bool) -> Bool {
+        if error.contains(.protectionKey) { return true }
+        let write = error.contains(.write)
+        let execute = error.contains(.instruction)
+        if !vmaAccessPermitted(task, vma, write: write, execute: execute, foreign: foreign) { return true }
+        return Machine.accessError(error, vma)
+    }
+
+    /// Models x86 `bad_area_access_from_pkeys()`: whether an access error is the protection keys' doing, so that
+    /// the signal says `SEGV_PKUERR` rather than `SEGV_ACCERR`. Never without protection keys.
+    func badAreaAccessFromPKeys(_ task: TaskID, _ error: PageFaultError, _ vma: VMA, foreign: Bool) -> Bool {
+        guard config.pku else { return false }
+        if error.contains(.protectionKey) { return true }
+        let write = error.contains(.write)
+        let execute = error.contains(.instruction)
+        return !vmaAccessPermitted(task, vma, write: write, execute: execute, foreign: foreign)
+    }
+
+    /// The part of x86 `access_error()` that only looks at the VMA's flags.
     static func accessError(_ error: PageFaultError, _ vma: VMA) -> Bool {
         if error.contains(.protectionKey) { return true }
         if error.contains(.write) { return !vma.flags.contains(.write) }

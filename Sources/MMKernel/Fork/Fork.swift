@@ -51,7 +51,8 @@ extension Machine {
             }
         }
         flushTLBMM(initiator: runningCPU(of: parentMM), mm: parentMM)
-        return createThread(name: childName, mm: childMM, cpu: cpu)
+        // copy_thread(): the child's PKRU is the parent's, read from the register.
+        return createThread(name: childName, mm: childMM, cpu: cpu, parent: task)
     }
 
     /// Models `copy_page_range()` for one VMA: `copy_pte_range()`/`copy_huge_pmd()` — COW mappings are

@@ -57,7 +57,7 @@ extension Machine {
             if mm(mmID).readImpliesExec && requested.contains(.read) && vma.flags.contains(.mayExec) {
                 vmaProt.insert(.exec)
             }
-            let newPKey = overrideMprotectPKey(mmID, vma, vmaProt, pkey)
+            let newPKey = overrideMprotectPKey(task, vma, vmaProt, pkey)
             let newFlags = VMFlags.fromProt(vmaProt, pkey: newPKey).union(
                 vma.flags.subtracting(VMFlags.accessFlags.union(.flagsClear)))
             // Asking for READ/WRITE/EXEC without the matching MAYREAD/MAYWRITE/MAYEXEC.

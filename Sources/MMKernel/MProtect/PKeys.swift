@@ -1,3 +1,5 @@
+import MMHardware
+
 extension Machine {
     /// Models x86 `mm_pkey_is_allocated()`: without PKU no key exists (`arch_max_pkey()` is 1 and nothing is
     /// allocated), so every explicit key is EINVAL. The execute-only key is allocated but reserved to the kernel, so
@@ -17,13 +19,24 @@ extension Machine {
         return key
     }
 
-    /// Models x86 `__execute_only_pkey()`: the mm's execute-only key, allocated on first use; nil if no key is free.
-    /// (PKRU is not modelled, so setting the key's access-disable bit cannot fail.)
-    mutating func executeOnlyPKey(_ mmID: MMID) -> Int? {
-        let existing = mm(mmID).executeOnlyPKey
-        if existing != -1 { return existing }
-        guard let key = mmPKeyAlloc(mmID) else { return nil }
-        withMM(mmID) { $0.executeOnlyPKey = key }
+    /// Models x86 `execute_only_pkey()` → `__execute_only_pkey()` in arch/x86/mm/pkeys.c: the mm's execute-only
+    /// key, allocated on first use (nil if no key is free, and 0 without protection keys). The calling thread must
+    /// not be able to read through it, so its PKRU gets the key's access-disable bit — unless the key already
+    /// existed and that thread's PKRU already refuses reads, in which case PKRU is left alone. Other threads keep
+    /// their PKRU (the default one refuses the key anyway).
+    mutating func executeOnlyPKey(_ task: TaskID) -> Int? {
+        guard config.pku else { return 0 }
+        let mmID = tasks[task.rawValue].mm
+        var key = mm(mmID).executeOnlyPKey
+        let allocated = key == -1
+        if allocated {
+            guard let free = mmPKeyAlloc(mmID) else { return nil }
+            key = free
+        } else if !PKRU.permits(tasks[task.rawValue].pkru, key: key, write: false) {
+            return key
+        }
+        setUserPKeyAccess(task, key, 0x1)
+        if allocated { withMM(mmID) { $0.executeOnlyPKey = key } }
         return key
     }
 
@@ -36,22 +49,24 @@ extension Machine {
     /// Models x86 `arch_override_mprotect_pkey()`: an explicit key wins; exactly PROT_EXEC asks for the execute-only
     /// key (allocating it the first time); a VMA leaving execute-only on that key drops back to key 0; otherwise
     /// the VMA keeps its key.
-    mutating func overrideMprotectPKey(_ mmID: MMID, _ vma: VMA, _ prot: Protection, _ pkey: Int) -> Int {
+    mutating func overrideMprotectPKey(_ task: TaskID, _ vma: VMA, _ prot: Protection, _ pkey: Int) -> Int {
         guard config.pku else { return 0 }
         if pkey != -1 { return pkey }
         if prot == .exec {
-            if let key = executeOnlyPKey(mmID), key > 0 { return key }
-        } else if vmaIsPKeyExecOnly(mmID, vma) {
+            if let key = executeOnlyPKey(task), key > 0 { return key }
+        } else if vmaIsPKeyExecOnly(tasks[task.rawValue].mm, vma) {
             return 0
         }
         return vma.flags.pkey
     }
 
-    /// pkey_alloc(2): the lowest free key (key 0 is allocated with the mm). Without PKU the call fails with EINVAL, as measured on the
-    /// reference machines.
+    /// pkey_alloc(2) in mm/mprotect.c: the lowest free key (key 0 is allocated with the mm), whose rights in the
+    /// calling thread's PKRU become `accessRights` (`arch_set_user_pkey_access()`). Without PKU setting the rights
+    /// fails, so the call is EINVAL, as measured on machines without it.
     public mutating func pkeyAlloc(_ task: TaskID, flags: UInt64, accessRights: UInt64) throws(KernelErrno) -> Int {
         guard flags == 0, accessRights & ~UInt64(0x3) == 0, config.pku else { throw .EINVAL }
         guard let key = mmPKeyAlloc(tasks[task.rawValue].mm) else { throw .ENOSPC }
+        setUserPKeyAccess(task, key, accessRights)
         return key
     }
 

@@ -67,7 +67,9 @@ public struct KernelConfig: Hashable, Sendable {
     /// Page-table isolation: each INVLPG and each full flush is paired with one for the user PCID (the model
     /// counts both; user accesses still use the kernel PCID's TLB entries).
     public var pti = false
-    /// Whether the CPU has protection keys (X86_FEATURE_OSPKE); the reference machines do not.
+    /// Whether the CPU has protection keys and the kernel enables them (X86_FEATURE_OSPKE): CR4.PKE and a PKRU on
+    /// every CPU, per-thread PKRU, `pkey_alloc()`, and the execute-only key for `PROT_EXEC` memory. Off, every key
+    /// is 0 and `pkey_alloc()` is EINVAL.
     public var pku = false
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19

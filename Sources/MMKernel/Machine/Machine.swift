@@ -34,8 +34,12 @@ public struct Machine: Sendable {
         var memory = PhysicalMemory()
         pages = PageAllocator(capacityFrames: config.ramFrames, memory: &memory)
         self.memory = memory
-        cpus = (0..<config.cpus).map { CPU(id: CPUID($0), geometry: config.tlbGeometry) }
+        cpus = (0..<config.cpus).map {
+            CPU(id: CPUID($0), geometry: config.tlbGeometry, protectionKeys: config.pku)
+        }
         cpuState = Array(repeating: CPUTLBState(), count: config.cpus)
+        // setup_pku(): each CPU boots with CR4.PKE set and the default PKRU loaded (`pkru_write_default()`).
+        for index in cpus.indices { cpus[index].writePKRU(initialPKRU) }
     }
 
     /// Records `event` if tracing.
@@ -85,28 +89,34 @@ public struct Machine: Sendable {
         return id
     }
 
-    /// Adds a thread to the process of `mm`, pinned to `cpu` (models `clone(CLONE_VM)`).
+    /// Adds a thread to the process of `mm`, pinned to `cpu` (models `clone(CLONE_VM)`). `copy_thread()` gives the
+    /// new thread its creator's PKRU: `parent`'s if given, else the default (`init_pkru_value`), as for the first
+    /// thread of a new program.
     @discardableResult
-    public mutating func createThread(name: String, mm: MMID, cpu: CPUID) -> TaskID {
+    public mutating func createThread(name: String, mm: MMID, cpu: CPUID, parent: TaskID? = nil) -> TaskID {
         precondition(cpu.rawValue < cpus.count, "no such CPU")
         let id = TaskID(rawValue: tasks.count)
-        tasks.append(Task(id: id, name: name, mm: mm, cpu: cpu))
+        let pkru = parent.map { tasks[$0.rawValue].pkru } ?? initialPKRU
+        tasks.append(Task(id: id, name: name, mm: mm, cpu: cpu, pkru: pkru))
         withMM(mm) { $0.users += 1 }
         return id
     }
 
-    /// Makes `task` the running task of its CPU, switching address spaces as `context_switch()` does.
+    /// Makes `task` the running task of its CPU, switching address spaces as `context_switch()` does, and its
+    /// PKRU (`x86_pkru_load()` in `__switch_to()`).
     public mutating func schedule(_ task: TaskID) {
         let cpu = tasks[task.rawValue].cpu
         guard cpuState[cpu.rawValue].currentTask != task else { return }
         cpuState[cpu.rawValue].currentTask = task
         switchMM(cpu: cpu, to: tasks[task.rawValue].mm)
+        cpus[cpu.rawValue].writePKRU(tasks[task.rawValue].pkru)
     }
 
     /// The CPU stops running user tasks and runs the idle task: it enters lazy TLB mode, keeping the last mm
-    /// loaded (models `enter_lazy_tlb()`).
+    /// loaded (models `enter_lazy_tlb()`), and loads the idle task's PKRU, the default.
     public mutating func idle(cpu: CPUID) {
         cpuState[cpu.rawValue].currentTask = nil
+        cpus[cpu.rawValue].writePKRU(initialPKRU)
         if cpuState[cpu.rawValue].loadedMM != nil {
             cpuState[cpu.rawValue].isLazy = true
         }
@@ -127,12 +137,15 @@ public struct Machine: Sendable {
     }
 }
 
-/// A thread: its address space and the CPU it is pinned to.
+/// A thread: its address space, the CPU it is pinned to, and its PKRU.
 public struct Task: Hashable, Sendable {
     public let id: TaskID
     public var name: String
     public var mm: MMID
     public var cpu: CPUID
+    /// The thread's PKRU (`thread.pkru`): loaded into its CPU whenever it runs, and kept equal to the register
+    /// while it does. 0 without protection keys.
+    public internal(set) var pkru: UInt32 = 0
 }
 
 /// The x86 per-CPU TLB state, `struct tlb_state`.

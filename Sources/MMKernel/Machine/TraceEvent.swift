@@ -76,5 +76,7 @@ public enum FaultResolution: String, Hashable, Sendable, Codable {
     case outOfMemory = "oom"
     case segvMapError = "SEGV_MAPERR"
     case segvAccessError = "SEGV_ACCERR"
+    /// An access error caused by protection keys (`bad_area_access_from_pkeys()`): `SIGSEGV` with `SEGV_PKUERR`.
+    case segvPKeyError = "SEGV_PKUERR"
     case sigbus = "SIGBUS"
 }

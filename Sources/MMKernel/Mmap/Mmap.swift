@@ -33,6 +33,10 @@ extension Machine {
         let pages = length >> PageGeometry.pageShift
         guard pgoff &+ pages >= pgoff else { throw .EOVERFLOW }
         guard mm(mmID).mapCount <= config.maxMapCount else { throw .ENOMEM }
+        // Exactly PROT_EXEC asks for the execute-only key (`execute_only_pkey()`, 0 if none is free) before the
+        // address is chosen, so the key stays allocated even if the call fails after this point.
+        var pkey = 0
+        if prot.rawValue == Protection.exec.rawValue { pkey = executeOnlyPKey(task) ?? 0 }
         let mapType = flags.rawValue & MapFlags.typeMask
         address = try getUnmappedArea(
             mmID, address, length, mapFlags, anonymousPrivate: anonymous && mapType == MapFlags.private.rawValue)
@@ -41,7 +45,8 @@ extension Machine {
         }
         var prot = prot
         if prot.contains(.read) && mm(mmID).readImpliesExec && !(backing?.noexec ?? false) { prot.insert(.exec) }
-        var vmFlags = VMFlags.fromProt(prot).union([.mayRead, .mayWrite, .mayExec]).union(mm(mmID).defaultFlags)
+        var vmFlags = VMFlags.fromProt(prot, pkey: pkey).union([.mayRead, .mayWrite, .mayExec]).union(
+            mm(mmID).defaultFlags)
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }

@@ -33,6 +33,8 @@ extension Machine {
         case .pkeyFree(let pkey):
             try pkeyFree(task, Int(Int32(truncatingIfNeeded: pkey)))
         case .writePKRU(let value):
+            // Without CR4.PKE the instruction is undefined: #UD, delivered as SIGILL.
+            guard config.pku else { return .signalled(Signal(name: "SIGILL", code: "ILL_ILLOPN", address: 0)) }
             writePKRU(task, value)
         case .madvise(let address, let length, let advice):
             try madvise(task, address, length, advice: Int32(truncatingIfNeeded: advice))

@@ -128,7 +128,7 @@ struct ProbePlan: Sendable {
                 onSpinner: access.thread != leader)
         case .fork: throw NotProbeable(reason: "\(location): fork is not probed")
         case .idle: throw NotProbeable(reason: "\(location): a lazy (idle) CPU cannot be arranged for real")
-        case .pkeyAlloc, .pkeyFree: throw NotProbeable(reason: "\(location): pkeys need PKU")
+        case .pkeyAlloc, .pkeyFree, .pkru: throw NotProbeable(reason: "\(location): pkeys need PKU")
         case .uffdRegister, .uffdWriteProtect: throw NotProbeable(reason: "\(location): userfaultfd is not probed")
         case .numaScan: throw NotProbeable(reason: "\(location): the NUMA scanner cannot be driven from user space")
         case .execve: throw NotProbeable(reason: "\(location): execve is not probed")

@@ -31,6 +31,8 @@ public struct Step: Sendable {
         case pkeyAlloc(thread: String, flags: UInt64, accessRights: UInt64)
         /// pkey_free(2).
         case pkeyFree(thread: String, pkey: Int)
+        /// WRPKRU: the thread replaces its PKRU register (protection-key rights) with `value`.
+        case pkru(thread: String, value: UInt32)
         /// `ioctl(UFFDIO_REGISTER)` in write-protect mode (plus missing mode if asked).
         case uffdRegister(RangeStep, missing: Bool)
         /// `ioctl(UFFDIO_WRITEPROTECT)`: protect or unprotect a range.
@@ -66,6 +68,7 @@ public struct Step: Sendable {
         case .mprotect(let step): return step.pkey == nil ? "mprotect" : "pkey_mprotect"
         case .pkeyAlloc: return "pkey_alloc"
         case .pkeyFree: return "pkey_free"
+        case .pkru: return "pkru"
         case .uffdRegister: return "uffd_register"
         case .uffdWriteProtect: return "uffd_wp"
         case .numaScan: return "numa_scan"
@@ -78,10 +81,10 @@ public struct Step: Sendable {
     }
 
     /// Whether the step enters the kernel as a syscall (or an ioctl, or the NUMA scanner's task work): the cost
-    /// model charges the fixed syscall cost for these.
+    /// model charges the fixed syscall cost for these. WRPKRU is a user-mode instruction, not a syscall.
     public var isSyscall: Bool {
         switch kind {
-        case .access, .idle, .expect: return false
+        case .access, .idle, .pkru, .expect: return false
         default: return true
         }
     }

@@ -9,6 +9,8 @@ enum ExpectContext {
     case access
     /// After idle: counters.
     case idle
+    /// After an instruction that is no memory access (`pkru`, WRPKRU): counters.
+    case instruction
     /// A step of its own: state checks (`layout`, `contents`, `vmas`) and counters of the previous step.
     case standalone
 
@@ -18,7 +20,7 @@ enum ExpectContext {
         switch self {
         case .syscall: return ["result"] + counters
         case .access: return ["value", "signal", "code"] + counters
-        case .idle: return counters
+        case .idle, .instruction: return counters
         case .standalone: return ["layout", "contents", "vmas"] + counters
         }
     }

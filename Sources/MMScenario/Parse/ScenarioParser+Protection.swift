@@ -2,10 +2,10 @@ import MMKernel
 import Yams
 
 extension ScenarioParser {
-    /// The operations of the protection syscalls and the other `change_protection()` callers.
+    /// The operations of the protection syscalls, the other `change_protection()` callers, and WRPKRU (`pkru`).
     static let protectionOperations = [
         "mprotect", "pkey_mprotect", "pkey_alloc", "pkey_free", "uffd_register", "uffd_wp", "numa_scan", "execve",
-        "personality", "prctl_mdwe", "mseal",
+        "personality", "prctl_mdwe", "mseal", "pkru",
     ]
 
     /// Whether an `exec:` step is execve (it has `arg_pages` or `exec_stack`) rather than an instruction fetch.
@@ -37,6 +37,10 @@ extension ScenarioParser {
                 try reader.unsigned(node, "access_rights")
             }
             return .pkeyAlloc(thread: try thread(fields["thread"]), flags: flags ?? 0, accessRights: rights ?? 0)
+        case "pkru":
+            let fields = try reader.fields(body, operation, allowed: ["thread", "value"])
+            let value = try reader.integer(try fields.required("value", reader), "value", in: 0...Int64(UInt32.max))
+            return .pkru(thread: try thread(fields["thread"]), value: UInt32(value))
         case "pkey_free":
             let fields = try reader.fields(body, operation, allowed: ["thread", "pkey"])
             let pkey = try reader.integer(try fields.required("pkey", reader), "pkey", in: -(1 << 31)...(1 << 31) - 1)

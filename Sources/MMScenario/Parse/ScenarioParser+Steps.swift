@@ -49,7 +49,7 @@ extension ScenarioParser {
             context = .syscall
         case _ where Self.protectionOperations.contains(operation) || isExecve(operation, body):
             kind = try parseProtectionStep(operation, body)
-            context = .syscall
+            context = operation == "pkru" ? .instruction : .syscall
         case "idle":
             if case .scalar = body {
                 kind = .idle(cpu: try cpu(body))

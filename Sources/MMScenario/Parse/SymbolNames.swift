@@ -34,5 +34,5 @@ enum SymbolNames {
     static let signals = ["SIGSEGV", "SIGBUS"]
 
     /// The `si_code` names the model produces.
-    static let signalCodes = ["SEGV_MAPERR", "SEGV_ACCERR", "BUS_ADRERR", "UFFD_WP", "MMSIM_FAULT_LOOP"]
+    static let signalCodes = ["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_PKUERR", "BUS_ADRERR", "UFFD_WP", "MMSIM_FAULT_LOOP"]
 }

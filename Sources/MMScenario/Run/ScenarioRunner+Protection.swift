@@ -2,8 +2,9 @@ import MMHardware
 import MMKernel
 
 extension ScenarioRunner {
-    /// Performs mprotect, pkey_mprotect, the pkey calls, the userfaultfd ioctls, a NUMA scan, execve, personality
-    /// the MDWE prctl and mseal: the protection-changing operations and the other `change_protection()` callers.
+    /// Performs mprotect, pkey_mprotect, the pkey calls, WRPKRU, the userfaultfd ioctls, a NUMA scan, execve,
+    /// personality, the MDWE prctl and mseal: the protection-changing operations and the other
+    /// `change_protection()` callers.
     mutating func performProtection(_ kind: Step.Kind, into record: inout StepReport) {
         switch kind {
         case .mprotect(let step):
@@ -32,6 +33,14 @@ extension ScenarioRunner {
             let task = begin(thread, into: &record)
             record.call = "pkey_free(\(pkey))"
             record.result = syscall { (machine: inout Machine) throws(KernelErrno) in try machine.pkeyFree(task, pkey) }
+        case .pkru(let thread, let value):
+            let task = begin(thread, into: &record)
+            record.call = "wrpkru(0x\(String(value, radix: 16)))"
+            guard machine.config.pku else {
+                record.result = .error("WRPKRU raises #UD on a CPU without protection keys (machine: {pku: true})")
+                return
+            }
+            machine.writePKRU(task, value)
         case .uffdRegister(let step, let missing):
             guard let (task, range) = prepare(step.thread, step.span, into: &record) else { return }
             let mode = missing ? "MISSING|WP" : "WP"

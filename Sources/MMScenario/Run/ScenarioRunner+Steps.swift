@@ -41,7 +41,8 @@ extension ScenarioRunner {
             record.cpu = cpu
             record.call = "idle(cpu \(cpu))"
             machine.idle(cpu: CPUID(cpu))
-        case .mprotect, .pkeyAlloc, .pkeyFree, .uffdRegister, .uffdWriteProtect, .numaScan, .execve, .personality,
+        case .mprotect, .pkeyAlloc, .pkeyFree, .pkru, .uffdRegister, .uffdWriteProtect, .numaScan, .execve,
+            .personality,
             .prctlMDWE, .mseal:
             performProtection(kind, into: &record)
         case .expect:

@@ -38,7 +38,8 @@ public struct ScenarioRunner {
         for spec in scenario.threads {
             let cpu = CPUID(spec.cpu)
             if let process = spec.process, let leader = tasks[process] {
-                tasks[spec.name] = machine.createThread(name: spec.name, mm: machine.task(leader).mm, cpu: cpu)
+                tasks[spec.name] = machine.createThread(
+                    name: spec.name, mm: machine.task(leader).mm, cpu: cpu, parent: leader)
             } else {
                 tasks[spec.name] = machine.createProcess(name: spec.name, cpu: cpu)
             }
