@@ -90,7 +90,11 @@ public struct Machine: Sendable {
     public mutating func createThread(name: String, mm: MMID, cpu: CPUID) -> TaskID {
         precondition(cpu.rawValue < cpus.count, "no such CPU")
         let id = TaskID(rawValue: tasks.count)
-        tasks.append(Task(id: id, name: name, mm: mm, cpu: cpu))
+        var task = Task(id: id, name: name, mm: mm, cpu: cpu)
+        // copy_process() duplicates the creating thread's task_struct; the model has no creator here, so the new
+        // thread takes the personality of the process's first thread.
+        if let sibling = tasks.first(where: { $0.mm == mm }) { task.personality = sibling.personality }
+        tasks.append(task)
         withMM(mm) { $0.users += 1 }
         return id
     }
@@ -127,12 +131,14 @@ public struct Machine: Sendable {
     }
 }
 
-/// A thread: its address space and the CPU it is pinned to.
+/// A thread: its address space, the CPU it is pinned to, and its personality.
 public struct Task: Hashable, Sendable {
     public let id: TaskID
     public var name: String
     public var mm: MMID
     public var cpu: CPUID
+    /// `current->personality`: per thread, as in the kernel (see `Personality`); a new thread or child copies it.
+    public internal(set) var personality: UInt32 = 0
 }
 
 /// The x86 per-CPU TLB state, `struct tlb_state`.

@@ -40,11 +40,15 @@ extension Machine {
             throw .EEXIST
         }
         var prot = prot
-        if prot.contains(.read) && mm(mmID).readImpliesExec && !(backing?.noexec ?? false) { prot.insert(.exec) }
+        if prot.contains(.read) && readImpliesExec(task) && !(backing?.noexec ?? false) { prot.insert(.exec) }
         var vmFlags = VMFlags.fromProt(prot).union([.mayRead, .mayWrite, .mayExec]).union(mm(mmID).defaultFlags)
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
+        // MAP_LOCKED needs can_do_mlock(); a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) must fit
+        // RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK (mlock_future_ok()).
+        if mapFlags.contains(.locked) && !canDoMlock { throw .EPERM }
+        if !mlockFutureOK(mmID, vmFlags, length) { throw .EAGAIN }
         var filePgoff = pgoff
         if let backing {
             guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
@@ -89,9 +93,8 @@ extension Machine {
         }
         let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
         if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
-            // populate_vma_page_range(): FOLL_WRITE only for writable private mappings (breaking COW up front);
-            // shared ones are populated by read faults, leaving write-notify to the first real write.
-            populate(task, mapped, length, write: vmFlags.intersection([.write, .shared]) == .write)
+            // vm_mmap_pgoff() → mm_populate(): errors ignored; a VM_LOCKONFAULT mapping stays unpopulated.
+            mmPopulate(task, mapped, length, ignoreErrors: true)
         }
         return mapped
     }
@@ -109,6 +112,9 @@ extension Machine {
     mutating func mmapRegion(
         _ mmID: MMID, _ address: UInt64, _ length: UInt64, _ flags: VMFlags, _ pgoff: UInt64, file: FileID?
     ) throws(KernelErrno) -> UInt64 {
+        // map_deny_write_exec() with the new flags as old and new: under MDWE no mapping starts writable and
+        // executable.
+        if mm(mmID).denyWriteExecute && mapDenyWriteExec(old: flags, new: flags) { throw .EACCES }
         let pages = Int64(length >> PageGeometry.pageShift)
         let end = address + length
         var overlap: Int64 = 0
