@@ -210,25 +210,4 @@ extension Machine {
             }
         }
     }
-
-    /// Models `__mm_populate()`: faults every page of the range in (for write if the caller asks, see
-    /// `populate_vma_page_range()`), as
-    /// MAP_POPULATE and MAP_LOCKED do. Errors are ignored, like the kernel's populate after mmap.
-    mutating func populate(_ task: TaskID, _ start: UInt64, _ length: UInt64, write: Bool) {
-        var address = start
-        let end = start + length
-        while address < end {
-            let mmID = tasks[task.rawValue].mm
-            let (entry, huge) = leafEntry(mmID, address)
-            let satisfied = entry.isPresent && !entry.isProtNone && (!write || entry.isWritable)
-            if !satisfied {
-                let error: PageFaultError = write ? [.user, .write] : .user
-                _ = handleUserFault(task, address, error)
-            }
-            address =
-                huge
-                ? PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize
-                : address + PageGeometry.pageSize
-        }
-    }
 }
