@@ -178,7 +178,7 @@ import Testing
         let stack = try machine.exec(main, argumentPages: 4)
         let mm = machine.mmID(of: main)
         #expect(machine.flushRequests(since: mark).filter { $0.mm == mm }.count == 1)
-        #expect(!machine.mm(mm).readImpliesExec)
+        #expect(!machine.readImpliesExec(main))
         #expect(machine.vma(main, containing: stack.end - pageBytes)?.flags.contains(.exec) == false)
         #expect(machine.leaf(main, stack.end - pageBytes).entry.contains(.noExecute))
         let buf = try machine.mapAnon(main, pages: 1, prot: .read)

@@ -18,13 +18,14 @@ extension Machine {
         guard argumentPages >= 1, argumentPages <= 8192 else { throw .E2BIG }
         let old = tasks[task.rawValue].mm
         let new = newMM()
-        // The personality still is the old program's while bprm_mm_init() builds the temporary stack; MDWE is one of
-        // the MMF_INIT_MASK flags that mmf_init_flags() carries over to the new mm.
-        let personality = mm(old).readImpliesExec
-        let denyWriteExecute = mm(old).denyWriteExecute
+        // mm_init() takes over what the old mm passes on: MDWE unless PR_MDWE_NO_INHERIT (mmf_init_flags()), and of
+        // def_flags only VM_INIT_DEF_MASK (so mlockall(MCL_FUTURE) ends with the old program). The personality is the
+        // thread's and still the old program's while bprm_mm_init() builds the temporary stack.
+        let inheritedMDWE = mm(old).mdwe.inherited
+        let inheritedDefaults = mm(old).defaultFlags.intersection(.initDefaultMask)
         withMM(new) {
-            $0.readImpliesExec = personality
-            $0.denyWriteExecute = denyWriteExecute
+            $0.mdwe = inheritedMDWE
+            $0.defaultFlags = inheritedDefaults
         }
         tasks[task.rawValue].mm = new
         withMM(new) { $0.users += 1 }
@@ -41,7 +42,7 @@ extension Machine {
 
         // bprm_mm_init(): a one-page stack VMA at the top, still marked as incomplete.
         var defaultFlags: VMFlags = [.read, .write, .mayRead, .mayWrite, .mayExec]
-        if mm(new).readImpliesExec { defaultFlags.insert(.exec) }
+        if readImpliesExec(task) { defaultFlags.insert(.exec) }
         let stackFlags = defaultFlags.union([.growsDown, .account])
         var vmaFlags = stackFlags.union(.stackIncompleteSetup)
         if config.softDirty { vmaFlags.insert(.softDirty) }
@@ -63,7 +64,7 @@ extension Machine {
 
         // load_elf_binary(): set_personality_64bit() clears READ_IMPLIES_EXEC for the 64-bit ELF, so the stack's
         // VM_STACK_FLAGS are evaluated again without VM_EXEC.
-        withMM(new) { $0.readImpliesExec = false }
+        tasks[task.rawValue].personality &= ~Personality.readImpliesExec
         // flush_thread(): the new program starts with the default PKRU (`pkru_write_default()`).
         setPKRU(task, initialPKRU)
         // setup_arg_pages(): the final flags, applied with mprotect_fixup() under a gather; an EXEC the temporary

@@ -76,6 +76,8 @@ extension Machine {
             }
         }
         if vma.end - page > config.stackLimit { return false }
+        // acct_stack_growth(): a locked stack may only grow within RLIMIT_MEMLOCK.
+        if !mlockFutureOK(mmID, vma.flags, vma.start - page) { return false }
         let grow = Int64((vma.start - page) >> PageGeometry.pageShift)
         if vma.flags.contains(.account) {
             guard vmEnoughMemory(grow, for: mmID) else { return false }

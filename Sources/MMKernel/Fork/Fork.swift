@@ -11,14 +11,15 @@ extension Machine {
         currentCPU = tasks[task.rawValue].cpu
         defer { currentCPU = nil }
         let childMM = newMM()
-        // arch_dup_pkeys() and the MMF_INIT_MASK flags: the child inherits the allocated protection keys, the
-        // execute-only key, the personality and MDWE.
+        // arch_dup_pkeys() and mm_init(): the child inherits the allocated protection keys, the execute-only key,
+        // MDWE unless PR_MDWE_NO_INHERIT (mmf_init_flags()), and of def_flags only VM_INIT_DEF_MASK (not
+        // mlockall(MCL_FUTURE)); `locked_vm` starts at 0, as the copied VMAs lose VM_LOCKED below.
         let parent = mm(parentMM)
         withMM(childMM) { child in
             child.pkeyAllocationMap = parent.pkeyAllocationMap
             child.executeOnlyPKey = parent.executeOnlyPKey
-            child.readImpliesExec = parent.readImpliesExec
-            child.denyWriteExecute = parent.denyWriteExecute
+            child.mdwe = parent.mdwe.inherited
+            child.defaultFlags = parent.defaultFlags.intersection(.initDefaultMask)
         }
         let parentVMAs = parent.vmas
         var charged: Int64 = 0
@@ -51,7 +52,8 @@ extension Machine {
             }
         }
         flushTLBMM(initiator: runningCPU(of: parentMM), mm: parentMM)
-        // copy_thread(): the child's PKRU is the parent's, read from the register.
+        // copy_thread(): the child's PKRU is the parent's, read from the register; copy_process(): the child
+        // thread's task_struct, personality included, is a copy of the parent's.
         return createThread(name: childName, mm: childMM, cpu: cpu, parent: task)
     }
 

@@ -16,18 +16,20 @@ public struct MM: Sendable {
     public var tlbFlushPending = 0
     /// `mmap_base`: top of the top-down mmap area.
     public var mmapBase: UInt64
-    /// `def_flags` added to every new VMA (e.g. VM_NOHUGEPAGE after prctl).
+    /// `def_flags` added to every new VMA: `VM_LOCKED` (and `VM_LOCKONFAULT`) after mlockall(MCL_FUTURE),
+    /// VM_NOHUGEPAGE after prctl.
     public var defaultFlags: VMFlags = []
     /// Live threads using this mm (`mm_users`).
     public var users = 0
-    /// `total_vm`, `data_vm`, `exec_vm`, `stack_vm`, `locked_vm`, in pages.
+    /// `total_vm`, `data_vm`, `exec_vm`, `stack_vm`, `locked_vm`, in pages (`locked_vm` counts the pages of
+    /// `VM_LOCKED` VMAs, whether populated or not).
     public var accounting = VMAccounting()
     /// Resident pages by kind (`MM_ANONPAGES`, `MM_FILEPAGES`, `MM_SHMEMPAGES`).
     public var rss = ResidentSet()
-    /// The `READ_IMPLIES_EXEC` personality: PROT_READ also grants PROT_EXEC.
-    public var readImpliesExec = false
-    /// `MMF_HAS_MDWE`: prctl(PR_SET_MDWE) memory-deny-write-execute.
-    public var denyWriteExecute = false
+    /// `MMF_HAS_MDWE` and `MMF_HAS_MDWE_NO_INHERIT`: what prctl(PR_SET_MDWE) set (it can never be cleared).
+    public var mdwe: MDWEFlags = []
+    /// `MMF_HAS_MDWE`: memory-deny-write-execute is on for this mm.
+    public var denyWriteExecute: Bool { mdwe.contains(.refuseExecGain) }
     /// x86 `pkey_allocation_map`: bit n set when pkey n is allocated (pkey 0 is, when the CPU has PKU).
     public var pkeyAllocationMap: UInt16 = 0
     /// x86 `execute_only_pkey`, -1 until one is allocated.

@@ -54,7 +54,7 @@ extension Machine {
                 break
             }
             var vmaProt = requested
-            if mm(mmID).readImpliesExec && requested.contains(.read) && vma.flags.contains(.mayExec) {
+            if readImpliesExec(task) && requested.contains(.read) && vma.flags.contains(.mayExec) {
                 vmaProt.insert(.exec)
             }
             let newPKey = overrideMprotectPKey(task, vma, vmaProt, pkey)

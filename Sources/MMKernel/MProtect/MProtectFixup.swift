@@ -55,7 +55,8 @@ extension Machine {
         changeProtection(&gather, result, start, end, cpFlags)
         if dropAccount { vmUnaccountMemory(pages) }
         if old.intersection([.write, .shared, .locked]) == .locked && newFlags.contains(.write) {
-            populate(task, start, end - start, write: true)
+            // A locked private VMA becoming writable has its COW broken now (nothing for VM_LOCKONFAULT).
+            populateVMAPageRange(task, result, start, end)
         }
         withMM(mmID) { mm in
             mm.accounting.account(old, pages: -pages)

@@ -56,6 +56,13 @@ public struct KernelConfig: Hashable, Sendable {
     public var stackLimit: UInt64 = 8 << 20
     /// `RLIMIT_DATA` in pages for `may_expand_vm()` (default unlimited).
     public var dataLimitPages: Int64 = Int64.max
+    /// `RLIMIT_MEMLOCK` in bytes (`UInt64.max` = `RLIM_INFINITY`); 8 MiB, the kernel's default `MLOCK_LIMIT` and
+    /// what the reference machines give their processes. It bounds mlock, mlockall(MCL_CURRENT), MAP_LOCKED and the
+    /// growth of locked VMAs only without `capIPCLock`; 0 makes mlock EPERM (`can_do_mlock()`) without it.
+    public var memlockLimit: UInt64 = 8 << 20
+    /// Whether the model's processes have `CAP_IPC_LOCK`. On by default: the conformance worker runs as root, so
+    /// `RLIMIT_MEMLOCK` never refuses its locks.
+    public var capIPCLock = true
     /// The uffd-wp COW fix of 6ce64428d620: `wp_page_copy()` flushes first if a flush is pending on a uffd-wp VMA.
     public var uffdWPCopyFlushFix = true
     /// Which flush scheme `change_protection()` follows (spec §7.2).

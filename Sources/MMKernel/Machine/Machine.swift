@@ -97,7 +97,13 @@ public struct Machine: Sendable {
         precondition(cpu.rawValue < cpus.count, "no such CPU")
         let id = TaskID(rawValue: tasks.count)
         let pkru = parent.map { tasks[$0.rawValue].pkru } ?? initialPKRU
-        tasks.append(Task(id: id, name: name, mm: mm, cpu: cpu, pkru: pkru))
+        var task = Task(id: id, name: name, mm: mm, cpu: cpu, pkru: pkru)
+        // copy_process() duplicates the creating thread's task_struct, personality included; without a named
+        // creator the new thread takes the personality of the process's first thread.
+        if let creator = parent ?? tasks.first(where: { $0.mm == mm })?.id {
+            task.personality = tasks[creator.rawValue].personality
+        }
+        tasks.append(task)
         withMM(mm) { $0.users += 1 }
         return id
     }
@@ -137,7 +143,7 @@ public struct Machine: Sendable {
     }
 }
 
-/// A thread: its address space, the CPU it is pinned to, and its PKRU.
+/// A thread: its address space, the CPU it is pinned to, its PKRU and its personality.
 public struct Task: Hashable, Sendable {
     public let id: TaskID
     public var name: String
@@ -146,6 +152,8 @@ public struct Task: Hashable, Sendable {
     /// The thread's PKRU (`thread.pkru`): loaded into its CPU whenever it runs, and kept equal to the register
     /// while it does. 0 without protection keys.
     public internal(set) var pkru: UInt32 = 0
+    /// `current->personality`: per thread, as in the kernel (see `Personality`); a new thread or child copies it.
+    public internal(set) var personality: UInt32 = 0
 }
 
 /// The x86 per-CPU TLB state, `struct tlb_state`.

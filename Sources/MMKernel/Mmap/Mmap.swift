@@ -44,12 +44,16 @@ extension Machine {
             throw .EEXIST
         }
         var prot = prot
-        if prot.contains(.read) && mm(mmID).readImpliesExec && !(backing?.noexec ?? false) { prot.insert(.exec) }
+        if prot.contains(.read) && readImpliesExec(task) && !(backing?.noexec ?? false) { prot.insert(.exec) }
         var vmFlags = VMFlags.fromProt(prot, pkey: pkey).union([.mayRead, .mayWrite, .mayExec]).union(
             mm(mmID).defaultFlags)
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
+        // MAP_LOCKED needs can_do_mlock(); a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) must fit
+        // RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK (mlock_future_ok()).
+        if mapFlags.contains(.locked) && !canDoMlock { throw .EPERM }
+        if !mlockFutureOK(mmID, vmFlags, length) { throw .EAGAIN }
         var filePgoff = pgoff
         if let backing {
             guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
@@ -94,9 +98,8 @@ extension Machine {
         }
         let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
         if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
-            // populate_vma_page_range(): FOLL_WRITE only for writable private mappings (breaking COW up front);
-            // shared ones are populated by read faults, leaving write-notify to the first real write.
-            populate(task, mapped, length, write: vmFlags.intersection([.write, .shared]) == .write)
+            // vm_mmap_pgoff() → mm_populate(): errors ignored; a VM_LOCKONFAULT mapping stays unpopulated.
+            mmPopulate(task, mapped, length, ignoreErrors: true)
         }
         return mapped
     }
@@ -114,6 +117,9 @@ extension Machine {
     mutating func mmapRegion(
         _ mmID: MMID, _ address: UInt64, _ length: UInt64, _ flags: VMFlags, _ pgoff: UInt64, file: FileID?
     ) throws(KernelErrno) -> UInt64 {
+        // map_deny_write_exec() with the new flags as old and new: under MDWE no mapping starts writable and
+        // executable.
+        if mm(mmID).denyWriteExecute && mapDenyWriteExec(old: flags, new: flags) { throw .EACCES }
         let pages = Int64(length >> PageGeometry.pageShift)
         let end = address + length
         var overlap: Int64 = 0
@@ -207,27 +213,6 @@ extension Machine {
             } else {
                 mm.vmas.insert(vma)
             }
-        }
-    }
-
-    /// Models `__mm_populate()`: faults every page of the range in (for write if the caller asks, see
-    /// `populate_vma_page_range()`), as
-    /// MAP_POPULATE and MAP_LOCKED do. Errors are ignored, like the kernel's populate after mmap.
-    mutating func populate(_ task: TaskID, _ start: UInt64, _ length: UInt64, write: Bool) {
-        var address = start
-        let end = start + length
-        while address < end {
-            let mmID = tasks[task.rawValue].mm
-            let (entry, huge) = leafEntry(mmID, address)
-            let satisfied = entry.isPresent && !entry.isProtNone && (!write || entry.isWritable)
-            if !satisfied {
-                let error: PageFaultError = write ? [.user, .write] : .user
-                _ = handleUserFault(task, address, error)
-            }
-            address =
-                huge
-                ? PageGeometry.alignDown(address, PageGeometry.pmdSize) + PageGeometry.pmdSize
-                : address + PageGeometry.pageSize
         }
     }
 }

@@ -68,7 +68,8 @@ extension Machine {
                 ? try mremapTo(mmID, &request) : try mremapAt(mmID, index!, &request)
         }
         if request.populateExpand {
-            populate(task, request.newAddress + request.oldLength, request.delta, write: false)
+            // mm_populate() of the added part: errors ignored, nothing for VM_LOCKONFAULT.
+            mmPopulate(task, request.newAddress + request.oldLength, request.delta, ignoreErrors: true)
         }
         return result
     }
@@ -121,6 +122,7 @@ extension Machine {
         let pgoff = vma.filePage(of: request.address)
         if pgoff &+ (request.newLength >> PageGeometry.pageShift) < pgoff { throw .EINVAL }
         if !vma.flags.isDisjoint(with: [.dontExpand, .pfnMap]) { throw .EFAULT }
+        guard mlockFutureOK(mmID, vma.flags, request.delta) else { throw .EAGAIN }
         guard mayExpandVM(mm(mmID), vma.flags, Int64(request.delta >> PageGeometry.pageShift)) else {
             throw .ENOMEM
         }

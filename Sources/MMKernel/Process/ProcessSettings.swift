@@ -1,13 +1,18 @@
 extension Machine {
-    /// personality(2) with or without `READ_IMPLIES_EXEC`: afterwards PROT_READ requests also grant PROT_EXEC in
-    /// mmap and mprotect of VMAs that may execute.
+    /// personality(2) with or without `READ_IMPLIES_EXEC`, keeping the thread's other persona bits: afterwards
+    /// PROT_READ requests of this thread also grant PROT_EXEC in mmap and mprotect of VMAs that may execute.
     public mutating func setReadImpliesExec(_ task: TaskID, _ enabled: Bool) {
-        withMM(tasks[task.rawValue].mm) { $0.readImpliesExec = enabled }
+        var persona = tasks[task.rawValue].personality
+        if enabled { persona |= Personality.readImpliesExec } else { persona &= ~Personality.readImpliesExec }
+        tasks[task.rawValue].personality = persona
     }
 
     /// prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN): from now on no mapping of the process may become writable and
-    /// executable or gain execute permission (models `MMF_HAS_MDWE`; it cannot be cleared again).
+    /// executable or gain execute permission. Unlike the system call, it never fails: a process that already has
+    /// MDWE (with or without `PR_MDWE_NO_INHERIT`) keeps what it has.
     public mutating func prctlSetMDWE(_ task: TaskID) {
-        withMM(tasks[task.rawValue].mm) { $0.denyWriteExecute = true }
+        withMM(tasks[task.rawValue].mm) { mm in
+            if mm.mdwe.isEmpty { mm.mdwe = .refuseExecGain }
+        }
     }
 }

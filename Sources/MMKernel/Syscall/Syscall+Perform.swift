@@ -53,6 +53,7 @@ extension Machine {
         case .mseal(let address, let length, let flags):
             try mseal(task, address, length, flags: flags)
         case .prctl(let option, let arg2, let arg3, let arg4, let arg5):
+            if let missing = Machine.unmodelledPrctl(option) { return .notModelled(missing) }
             return .returned(try prctl(task, option: option, arg2, arg3, arg4, arg5))
         case .personality(let persona):
             return .returned(personality(task, persona))

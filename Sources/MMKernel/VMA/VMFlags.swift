@@ -41,6 +41,10 @@ public struct VMFlags: OptionSet, Hashable, Sendable {
     @inlinable public static var accessFlags: VMFlags { [.read, .write, .exec] }
     /// Mirrors `VM_SPECIAL`: mappings that never merge and are not expanded.
     @inlinable public static var special: VMFlags { [.io, .dontExpand, .pfnMap, .mixedMap] }
+    /// Mirrors `VM_LOCKED_MASK`: the flags mlock sets and munlock clears.
+    @inlinable public static var lockedMask: VMFlags { [.locked, .lockOnFault] }
+    /// Mirrors `VM_INIT_DEF_MASK`: the part of `def_flags` a new mm (fork, exec) takes over.
+    @inlinable public static var initDefaultMask: VMFlags { [.noHugePage] }
     /// Mirrors `VM_STACK` (= `VM_GROWSDOWN` on x86).
     @inlinable public static var stack: VMFlags { [.growsDown] }
     /// Mirrors `VM_FLAGS_CLEAR` on x86: the pkey bits, recomputed by every mprotect.
