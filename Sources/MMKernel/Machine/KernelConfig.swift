@@ -69,6 +69,9 @@ public struct KernelConfig: Hashable, Sendable {
     public var pti = false
     /// Whether the CPU has protection keys (X86_FEATURE_OSPKE); the reference machines do not.
     public var pku = false
+    /// Whether the simulated process holds `CAP_SYS_ADMIN` (as a root conformance worker on the host does). Off: the
+    /// model's process is unprivileged, so MADV_HWPOISON and MADV_SOFT_OFFLINE are EPERM.
+    public var capSysAdmin = false
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19
 
