@@ -104,6 +104,33 @@ import Testing
         #expect(machine.leaf(main, base + hugeBytes + pageBytes).entry.isNone)
     }
 
+    @Test("CONFIG_PT_RECLAIM: DONTNEED of a whole 2 MiB of small pages frees the emptied PTE table (freed_tables)")
+    func dontNeedReclaimsPageTable() throws {
+        var (machine, main) = makeProcess()
+        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1024), hugeBytes)
+        for page: UInt64 in [0, 1, 511] { _ = machine.access(main, base + page * pageBytes, .write, value: page) }
+        machine.clearTrace()
+        try machine.madvise(main, base, hugeBytes, advice: Advice.dontNeed.rawValue)
+        #expect(machine.leaf(main, base).entry.isNone && !machine.leaf(main, base).huge)
+        #expect(machine.flushRequests.map(\.freedTables) == [true])
+        #expect(machine.access(main, base + pageBytes, .read) == .value(0))
+    }
+
+    @Test("CONFIG_PT_RECLAIM: a partial range, or a guard marker left in the table, keeps the PTE table")
+    func dontNeedKeepsPageTable() throws {
+        var (machine, main) = makeProcess()
+        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1024), hugeBytes)
+        _ = machine.access(main, base, .write, value: 1)
+        machine.clearTrace()
+        try machine.madvise(main, base, hugeBytes - pageBytes, advice: Advice.dontNeed.rawValue)
+        #expect(machine.flushRequests.map(\.freedTables) == [false])
+        try machine.madvise(main, base + pageBytes, pageBytes, advice: Advice.guardInstall.rawValue)
+        machine.clearTrace()
+        try machine.madvise(main, base, hugeBytes, advice: Advice.dontNeed.rawValue)
+        #expect(machine.flushRequests.allSatisfy { !$0.freedTables })
+        #expect(machine.access(main, base + pageBytes, .read).signalCode == "SIGSEGV/SEGV_MAPERR")
+    }
+
     static let discarding: [Advice] = [.dontNeed, .dontNeedLocked, .free, .dontFork, .wipeOnFork, .guardInstall]
 
     @Test(

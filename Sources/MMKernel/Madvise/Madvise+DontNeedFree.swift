@@ -25,8 +25,9 @@ extension Machine {
             guard vma.isAnonymous else { throw .EINVAL }
             markLazyFree(&gather, vma, behaviour.start, behaviour.end)
         } else {
-            // madvise_dontneed_single_vma(): an ordinary zap, which leaves guard markers in place.
-            zapRange(&gather, vma, behaviour.start, behaviour.end, details: .keepMarkers)
+            // madvise_dontneed_single_vma(): a zap that leaves guard markers in place and frees the PTE tables it
+            // empties whole.
+            zapRange(&gather, vma, behaviour.start, behaviour.end, details: .dontNeed)
         }
     }
 

@@ -8,11 +8,16 @@ struct ZapDetails: Hashable, Sendable {
     /// `even_cows`, as `should_zap_cows()` reads it: private anonymous pages (COW copies), swap entries and poison
     /// go too. `unmap_mapping_range()` (a file's truncation or hole punch) clears it to keep COW copies.
     var evenCOWs: Bool
+    /// `reclaim_pt` (`CONFIG_PT_RECLAIM`, on for x86-64 since 6.14): a PTE table the zap covers whole and leaves
+    /// empty is freed too.
+    var reclaimPT = false
 
     /// `unmap_vmas()`: munmap, MAP_FIXED replacement and exit.
     static let unmap = ZapDetails(dropMarkers: true, evenCOWs: true)
-    /// `madvise_dontneed_single_vma()`, and `zap_page_range_single()` with no details: everything but markers.
+    /// `zap_page_range_single()` with no details: everything but markers.
     static let keepMarkers = ZapDetails(dropMarkers: false, evenCOWs: true)
+    /// `madvise_dontneed_single_vma()`: everything but markers, and the page tables left empty.
+    static let dontNeed = ZapDetails(dropMarkers: false, evenCOWs: true, reclaimPT: true)
     /// `unmap_mapping_range(..., even_cows = 0)`: the file's pages only.
     static let fileOnly = ZapDetails(dropMarkers: false, evenCOWs: false)
 }
@@ -65,8 +70,24 @@ extension Machine {
                     if case .swap = entry.kind { swapSlots[entry.offset] = nil }
                 }
             }
+            if details.reclaimPT && step.end - step.start == PageGeometry.pmdSize {
+                reclaimEmptyPTETable(&gather, step.slot, table, step.start)
+            }
         }
         tlbEndVMA(&gather, vma)
+    }
+
+    /// Models the page-table reclaim at the end of `zap_pte_range()` (`try_get_and_clear_pmd()`/`try_to_free_pte()`,
+    /// then `free_pte()` → `pte_free_tlb()`): a PTE table whose 512 entries are all empty is unhooked from its PMD and
+    /// freed after the flush, which then carries `freed_tables`.
+    private mutating func reclaimEmptyPTETable(
+        _ gather: inout MMUGather, _ slot: EntrySlot, _ table: TableID, _ address: UInt64
+    ) {
+        for index in 0..<512 where !pageTables[table, index].isNone { return }
+        pageTables[slot.table, slot.index] = .none
+        gather.flushPMDRange(address, PageGeometry.pageSize)
+        gather.freedTables = true
+        gather.tables.append(table)
     }
 
     /// Models the choice `zap_nonpresent_ptes()` makes for one non-present entry: swap entries and poison go only
