@@ -65,6 +65,17 @@ import Testing
         #expect(machine.faultResolutions.last == .swapIn)
     }
 
+    @Test("fork after PAGEOUT to swap: parent and child each read the swapped contents back, neither exclusively")
+    func forkSwapped() throws {
+        var (machine, main, base) = try Self.written(swapFrames: 64)
+        try machine.madvise(main, base, 4 * pageBytes, advice: Advice.pageOut.rawValue)
+        let child = try machine.fork(main, childName: "child", cpu: CPUID(1))
+        #expect(SwapEntry(pte: machine.leaf(main, base).entry)?.exclusive == false)
+        #expect(machine.access(child, base + 2 * pageBytes, .read) == .value(102))
+        #expect(machine.access(child, base + 2 * pageBytes, .write, value: 9) == .value(9))
+        #expect(machine.access(main, base + 2 * pageBytes, .read) == .value(102))
+    }
+
     @Test("PAGEOUT with a full swap device leaves the pages that do not fit")
     func swapFull() throws {
         var (machine, main, base) = try Self.written(swapFrames: 2)

@@ -109,7 +109,15 @@ extension Machine {
                     if vma.flags.contains(.shared) { childPTE = childPTE.clearing(.dirty) }
                     childPTE = childPTE.clearing(.accessed)
                     if !childVMA.flags.contains(.uffdWP) { childPTE = childPTE.clearing(.uffdWP) }
-                } else if let entry = SwapEntry(pte: pte) {
+                } else if var entry = SwapEntry(pte: pte) {
+                    if case .swap = entry.kind {
+                        // swap_duplicate(): both processes now refer to the swapped page, which is exclusive to
+                        // neither. The model gives the child its own slot holding the same contents.
+                        entry.exclusive = false
+                        pageTables[table, slotIndex] = entry.pte
+                        let offset = duplicateSwapSlot(entry.offset)
+                        entry.offset = offset
+                    }
                     guard let copied = Machine.copyNonPresentEntry(entry, childUffdWP: childVMA.flags.contains(.uffdWP))
                     else { continue }
                     childPTE = copied

@@ -188,8 +188,22 @@ extension Machine {
     /// header), or nil when there is no swap or it is full.
     private func freeSwapSlot() -> UInt64? {
         guard config.swapFrames > 0, swapSlots.count < config.swapFrames else { return nil }
+        return lowestUnusedSwapSlot()
+    }
+
+    /// The lowest slot number above the header that holds nothing.
+    private func lowestUnusedSwapSlot() -> UInt64 {
         var offset: UInt64 = 1
         while swapSlots[offset] != nil { offset += 1 }
         return offset
+    }
+
+    /// Stands in for `swap_duplicate()` at fork: the kernel counts a second reference to the slot; the model, which
+    /// keeps one owner per slot, copies the contents to a slot of the child's own (so that either side may drop or
+    /// read back its copy independently). Returns the child's slot.
+    mutating func duplicateSwapSlot(_ offset: UInt64) -> UInt64 {
+        let copy = lowestUnusedSwapSlot()
+        swapSlots[copy] = swapSlots[offset] ?? 0
+        return copy
     }
 }
