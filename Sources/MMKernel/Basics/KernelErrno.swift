@@ -17,6 +17,8 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
     case ENOSPC = 28
     case EOVERFLOW = 75
     case EOPNOTSUPP = 95
+    /// Memory page has a hardware error (`MADV_POPULATE_*` over poisoned memory).
+    case EHWPOISON = 133
 
     /// The symbolic name, as strace prints it.
     public var description: String {
@@ -38,6 +40,7 @@ public enum KernelErrno: Int32, Error, Hashable, Sendable, CaseIterable, CustomS
         case .ENOSPC: return "ENOSPC"
         case .EOVERFLOW: return "EOVERFLOW"
         case .EOPNOTSUPP: return "EOPNOTSUPP"
+        case .EHWPOISON: return "EHWPOISON"
         }
     }
 

@@ -129,9 +129,11 @@ extension Machine {
             pageTables[slot.table, slot.index] = restored
             return .migrationRestore
         case .marker:
+            // handle_pte_marker(): poison outranks a guard, and a guard is VM_FAULT_SIGSEGV, which x86's
+            // mm_fault_error() delivers through bad_area_nosemaphore() as SEGV_MAPERR.
             let marker = PTEMarker(rawValue: entry.offset)
-            if marker.contains(.guardRegion) { return .segvMapError }
             if marker.contains(.poisoned) { return .sigbus }
+            if marker.contains(.guardRegion) { return .segvMapError }
             // pte_marker_handle_uffd_wp(): on a file or shmem VMA still registered for uffd-wp the marker stands for
             // a write-protected page not yet populated: do_pte_missing() faults it in and set_pte_range() installs
             // it with uffd-wp (and so without write), so a write traps next. Elsewhere the marker is just cleared.

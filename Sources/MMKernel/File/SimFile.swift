@@ -20,6 +20,8 @@ public struct SimFile: Sendable {
     public var isShmem: Bool
     /// Page cache: file page index → frame.
     public var pageCache: [UInt64: PFN] = [:]
+    /// File pages punched out (`FALLOC_FL_PUNCH_HOLE`, as MADV_REMOVE does): they read as zeroes from then on.
+    public var holes: Set<UInt64> = []
 
     public init(
         id: FileID, name: String, sizePages: UInt64, readable: Bool = true, writable: Bool = true,
@@ -64,7 +66,8 @@ extension Machine {
     mutating func pageCachePage(_ file: FileID, _ index: UInt64) -> PFN? {
         if let pfn = files[file.rawValue].pageCache[index] { return pfn }
         guard let pfn = allocatePage() else { return nil }
-        memory.write(pfn, files[file.rawValue].initialToken(page: index))
+        let hole = files[file.rawValue].holes.contains(index)
+        memory.write(pfn, hole ? 0 : files[file.rawValue].initialToken(page: index))
         pages[pfn].flags.insert(.pageCache)
         pages[pfn].owner = Int32(file.rawValue)
         files[file.rawValue].pageCache[index] = pfn

@@ -111,13 +111,41 @@ extension Machine {
                     // __copy_present_ptes(): the child's copy starts old, and clean in a shared mapping.
                     if vma.flags.contains(.shared) { childPTE = childPTE.clearing(.dirty) }
                     childPTE = childPTE.clearing(.accessed)
+                    if !childVMA.flags.contains(.uffdWP) { childPTE = childPTE.clearing(.uffdWP) }
+                } else if var entry = SwapEntry(pte: pte) {
+                    if case .swap = entry.kind {
+                        // swap_duplicate(): both processes now refer to the swapped page, which is exclusive to
+                        // neither. The model gives the child its own slot holding the same contents.
+                        entry.exclusive = false
+                        pageTables[table, slotIndex] = entry.pte
+                        let offset = duplicateSwapSlot(entry.offset)
+                        entry.offset = offset
+                    }
+                    guard let copied = Machine.copyNonPresentEntry(entry, childUffdWP: childVMA.flags.contains(.uffdWP))
+                    else { continue }
+                    childPTE = copied
                 }
-                if !childVMA.flags.contains(.uffdWP) { childPTE = childPTE.clearing(.uffdWP) }
                 let address = base + UInt64(slotIndex) << PageGeometry.pageShift
                 if let slot = pteSlot(childMM, address, allocate: true) {
                     pageTables[slot.table, slot.index] = childPTE
                 }
             }
         }
+    }
+
+    /// Models the entry half of `copy_nonpresent_pte()`: a PTE marker is copied through `copy_pte_marker()`, which
+    /// keeps guard and poison bits and the uffd-wp bit only for a child VMA registered for uffd-wp (nil when nothing
+    /// is left); any other entry is copied with its uffd-wp bit cleared unless the child keeps uffd-wp.
+    static func copyNonPresentEntry(_ entry: SwapEntry, childUffdWP: Bool) -> PTE? {
+        var copy = entry
+        if entry.kind == .marker {
+            var marker = PTEMarker(rawValue: entry.offset).intersection([.guardRegion, .poisoned])
+            if childUffdWP { marker.formUnion(PTEMarker(rawValue: entry.offset).intersection(.uffdWP)) }
+            if marker.isEmpty { return nil }
+            copy.offset = marker.rawValue
+        } else if !childUffdWP {
+            copy.uffdWP = false
+        }
+        return copy.pte
     }
 }

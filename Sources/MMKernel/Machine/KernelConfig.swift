@@ -78,6 +78,9 @@ public struct KernelConfig: Hashable, Sendable {
     /// every CPU, per-thread PKRU, `pkey_alloc()`, and the execute-only key for `PROT_EXEC` memory. Off, every key
     /// is 0 and `pkey_alloc()` is EINVAL.
     public var pku = false
+    /// Whether the simulated process holds `CAP_SYS_ADMIN` (as a root conformance worker on the host does). Off: the
+    /// model's process is unprivileged, so MADV_HWPOISON and MADV_SOFT_OFFLINE are EPERM.
+    public var capSysAdmin = false
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19
 
