@@ -66,7 +66,9 @@ enum ScenarioCommand {
         }
         // A step the runner could not perform (an address that overflows, too many pages) is bad input: name it.
         if !report.stepErrors.isEmpty {
-            let lines = report.stepErrors.map { "\(report.file):\($0.line): step \($0.index) (\($0.keyword)): \($0.message)\n" }
+            let lines = report.stepErrors.map {
+                "\(report.file):\($0.line): step \($0.index) (\($0.keyword)): \($0.message)\n"
+            }
             FileHandle.standardError.write(Data(lines.joined().utf8))
             throw ExitCode(2)
         }

@@ -61,14 +61,18 @@ public enum TextReport {
         let moved = step.cpus.filter { !$0.isZero }
         if !moved.isEmpty {
             let header = ["cpu", "access", "hit", "miss", "walk", "fault", "invlpg", "full", "ipi", "cr3"]
-            lines.append(indent + style.dim(header.map { pad($0, 7, right: true) }.joined()))
-            for cpu in moved {
-                let cells = [
+            let rows = moved.map { cpu in
+                [
                     "cpu\(cpu.cpu)", "\(cpu.accesses)", "\(cpu.tlbHits)", "\(cpu.tlbMisses)", "\(cpu.walks)",
                     "\(cpu.pageFaults)", "\(cpu.invlpg)", "\(cpu.fullFlushes)", "\(cpu.ipisReceived)",
                     "\(cpu.cr3Loads)",
                 ]
-                lines.append(indent + cells.map { pad($0, 7, right: true) }.joined())
+            }
+            // Seven columns wide, wider where a figure needs it (millions of accesses), always a space apart.
+            let widths = header.indices.map { column in rows.reduce(7) { max($0, $1[column].count + 1) } }
+            lines.append(indent + style.dim(zip(header, widths).map { pad($0, $1, right: true) }.joined()))
+            for cells in rows {
+                lines.append(indent + zip(cells, widths).map { pad($0, $1, right: true) }.joined())
             }
         }
         for outcome in step.expectations {

@@ -51,7 +51,8 @@ struct RunSequence<Value: Equatable & CustomStringConvertible> {
     /// values not kept).
     var text: String {
         if omitted == 0 && total <= Self.listedLimit {
-            return "[" + runs.flatMap { Array(repeating: $0.value.description, count: $0.count) }
+            return "["
+                + runs.flatMap { Array(repeating: $0.value.description, count: $0.count) }
                 .joined(separator: ", ") + "]"
         }
         var parts = runs.prefix(Self.listedLimit).map { $0.count == 1 ? "\($0.value)" : "\($0.value) ×\($0.count)" }

@@ -14,7 +14,8 @@ extension ScenarioRunner {
             if let exactly {
                 expected = "[" + exactly.joined(separator: " ") + "]"
             } else {
-                expected = "has [" + has.joined(separator: " ") + "], lacks [" + lacks.joined(separator: " ") + "]"
+                let parts = [("has", has), ("lacks", lacks)].filter { !$0.1.isEmpty }
+                expected = parts.map { "\($0.0) [" + $0.1.joined(separator: " ") + "]" }.joined(separator: ", ")
             }
         case .rss(let bytes):
             check = "vma.rss"
