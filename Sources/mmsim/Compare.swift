@@ -17,6 +17,10 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print one JSON object keyed by scheme name, each value shaped like 'run --json'.")
     var json = false
 
+    /// One record per event instead of runs of repeated events.
+    @Flag(help: "List every fault, flush and tracepoint instead of summarising repeated ones.")
+    var verbose = false
+
     /// Machine and cost flags (`--scheme` is ignored: all three run).
     @OptionGroup var arch: ArchOptions
 
@@ -27,7 +31,8 @@ struct Compare: ParsableCommand {
         let costs = try arch.costModel()
         var runs: [RunReport] = []
         for scheme in FlushScheme.allCases {
-            runs.append(try ScenarioCommand.run(scenario, arch.overrides(scheme: scheme)))
+            let options = RunOptions(summarize: !verbose, layouts: json)
+            runs.append(try ScenarioCommand.run(scenario, arch.overrides(scheme: scheme), options: options))
         }
         let output =
             json

@@ -16,6 +16,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Print the report as one JSON document (see docs/json-output.md).")
     var json = false
 
+    /// One record per event instead of runs of repeated events.
+    @Flag(help: "List every fault, flush and tracepoint instead of summarising repeated ones.")
+    var verbose = false
+
     /// Machine and cost flags.
     @OptionGroup var arch: ArchOptions
 
@@ -23,6 +27,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let source = try ScenarioCommand.load(file)
         try ScenarioCommand.execute(
-            yaml: source.yaml, file: source.file, json: json, overrides: arch.overrides(), costs: try arch.costModel())
+            yaml: source.yaml, file: source.file, json: json, verbose: verbose, overrides: arch.overrides(),
+            costs: try arch.costModel())
     }
 }

@@ -21,10 +21,12 @@ enum ScenarioCommand {
         throw ExitCode(2)
     }
 
-    /// Parses `yaml`; a bad scenario prints `file:line:col: message` and exits 2.
+    /// Parses `yaml` and checks its page limits; a bad scenario prints `file:line:col: message` and exits 2.
     static func parse(yaml: String, file: String) throws -> Scenario {
         do {
-            return try ScenarioParser.parse(yaml: yaml, file: file)
+            let scenario = try ScenarioParser.parse(yaml: yaml, file: file)
+            try ScenarioRunner.checkLimits(scenario)
+            return scenario
         } catch {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
@@ -32,34 +34,42 @@ enum ScenarioCommand {
     }
 
     /// Runs `scenario` with `overrides`; an override that cannot apply exits 2.
-    static func run(_ scenario: Scenario, _ overrides: MachineOverrides) throws -> RunReport {
+    static func run(
+        _ scenario: Scenario, _ overrides: MachineOverrides, options: RunOptions = RunOptions()
+    ) throws -> RunReport {
         do {
-            return ScenarioRunner.run(try overrides.apply(to: scenario))
+            return ScenarioRunner.run(try overrides.apply(to: scenario), options: options)
         } catch {
             FileHandle.standardError.write(Data("mmsim: \(error)\n".utf8))
             throw ExitCode(2)
         }
     }
 
-    /// Parses and runs `yaml`; prints the report; exits 1 on failed expectations, 2 on bad input (including a step
-    /// that could not be performed).
+    /// Parses and runs `yaml`, printing the report step by step; exits 1 on failed expectations, 2 on bad input
+    /// (including a step that could not be performed).
     static func execute(
-        yaml: String, file: String, json: Bool, overrides: MachineOverrides = MachineOverrides(),
+        yaml: String, file: String, json: Bool, verbose: Bool = false, overrides: MachineOverrides = MachineOverrides(),
         costs: CostModel = CostModel()
     ) throws {
-        let report = try run(try parse(yaml: yaml, file: file), overrides)
-        let output =
-            json
-            ? JSONReport.render(report, costs: costs)
-            : TextReport.render(report, style: .forStandardOutput(), costs: costs)
-        print(output, terminator: "")
-        // A step the runner could not perform (an address that overflows, too many pages) is bad input: name it.
-        let badSteps = report.steps.compactMap { step -> String? in
-            guard case .error(let message) = step.result else { return nil }
-            return "\(report.file):\(step.line): step \(step.index) (\(step.keyword)): \(message)\n"
+        let scenario: Scenario
+        do {
+            scenario = try overrides.apply(to: try parse(yaml: yaml, file: file))
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("mmsim: \(error)\n".utf8))
+            throw ExitCode(2)
         }
-        if !badSteps.isEmpty {
-            FileHandle.standardError.write(Data(badSteps.joined().utf8))
+        let format: ReportStream.Format = json ? .json : .text(.forStandardOutput())
+        let report = ReportStream.run(scenario, format: format, verbose: verbose, costs: costs) {
+            print($0, terminator: "")
+        }
+        // A step the runner could not perform (an address that overflows, too many pages) is bad input: name it.
+        if !report.stepErrors.isEmpty {
+            let lines = report.stepErrors.map {
+                "\(report.file):\($0.line): step \($0.index) (\($0.keyword)): \($0.message)\n"
+            }
+            FileHandle.standardError.write(Data(lines.joined().utf8))
             throw ExitCode(2)
         }
         if report.failures > 0 { throw ExitCode(1) }

@@ -24,9 +24,12 @@ public struct Machine: Sendable {
     public internal(set) var currentCPU: CPUID?
     var nextContextID: UInt64 = 1
     var nextAnonVMA = 1
-    /// Events recorded while `tracing` is on.
+    /// Events recorded while `tracing` is on and no `traceSummary` is set: every event, in order.
     public var trace: [TraceEvent] = []
     public var tracing = true
+    /// When set, events are folded into this summary (exact counts, bounded runs) instead of appended to `trace`,
+    /// so that a step of millions of accesses costs memory for its runs, not for each event.
+    public var traceSummary: TraceSummary?
 
     public init(config: KernelConfig = KernelConfig()) {
         precondition(config.cpus >= 1 && config.cpus <= 64, "1 to 64 CPUs")
@@ -42,9 +45,14 @@ public struct Machine: Sendable {
         for index in cpus.indices { cpus[index].writePKRU(initialPKRU) }
     }
 
-    /// Records `event` if tracing.
+    /// Records `event` if tracing: into `traceSummary` when one is set, else onto `trace`.
     @inlinable mutating func record(_ event: @autoclosure () -> TraceEvent) {
-        if tracing { trace.append(event()) }
+        guard tracing else { return }
+        if traceSummary != nil {
+            traceSummary?.add(event())
+        } else {
+            trace.append(event())
+        }
     }
 
     /// The mm `id` (which must exist).

@@ -22,7 +22,7 @@ public struct ClaimNumbers: Hashable, Sendable {
     public init(_ report: RunReport, costs: CostModel) {
         let call = report.steps[report.steps.count - 2]
         let sweep = report.steps[report.steps.count - 1]
-        flushes = call.flushes.count
+        flushes = call.flushCount
         pages = CompareReport.pagesSummary(call.flushes)
         invlpg = call.cpus.map(\.invlpg)
         fullFlushes = call.cpus.map(\.fullFlushes)

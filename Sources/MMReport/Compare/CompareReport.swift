@@ -20,9 +20,9 @@ public enum CompareReport {
         var groups: [(pages: Int, count: Int)] = []
         for flush in flushes {
             if let last = groups.last, last.pages == flush.pages {
-                groups[groups.count - 1].count += 1
+                groups[groups.count - 1].count += flush.count
             } else {
-                groups.append((flush.pages, 1))
+                groups.append((flush.pages, flush.count))
             }
         }
         if groups.isEmpty { return "-" }
@@ -32,8 +32,9 @@ public enum CompareReport {
     /// One scheme's cell for a step: flushes, sizes, IPIs, cycles.
     static func cell(_ step: StepReport, costs: CostModel) -> [String] {
         let ipis = step.cpus.reduce(0) { $0 + $1.ipisReceived }
+        let pages = pagesSummary(step.flushes) + (step.omittedFlushes > 0 ? "+…" : "")
         return [
-            "\(step.flushes.count)", pagesSummary(step.flushes), "\(ipis)",
+            "\(step.flushCount)", pages, "\(ipis)",
             "\(CostModel.whole(costs.cycles(of: step)))",
         ]
     }
@@ -73,8 +74,10 @@ public enum CompareReport {
         for run in runs {
             let sum = run.totals
             let allFlushes = run.steps.flatMap(\.flushes)
+            let omitted = run.steps.contains { $0.omittedFlushes > 0 }
             let cells = [
-                "\(sum.flushes)", pagesSummary(allFlushes), "\(sum.ipis)", "\(CostModel.whole(costs.cycles(of: run)))",
+                "\(sum.flushes)", pagesSummary(allFlushes) + (omitted ? "+…" : ""), "\(sum.ipis)",
+                "\(CostModel.whole(costs.cycles(of: run)))",
             ]
             totals += " │" + zip(cells, widths).map { " " + TextReport.pad($0, $1, right: true) }.joined()
             let checked = sum.expectationsPassed + sum.expectationsFailed

@@ -13,7 +13,7 @@ extension CostModel {
             total += Double(cpu.tlbMisses) * tlbMiss
             total += Double(cpu.stlbHits) * stlbHit
         }
-        total += Double(step.faults.count) * pageFault
+        total += Double(step.faultCount) * pageFault
         return total
     }
 

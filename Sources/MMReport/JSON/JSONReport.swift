@@ -1,3 +1,4 @@
+import MMKernel
 import MMScenario
 
 /// Renders a `RunReport` as one JSON document (schema in docs/json-output.md).
@@ -9,37 +10,53 @@ public enum JSONReport {
 
     /// The document as a value.
     public static func document(_ report: RunReport, costs: CostModel = CostModel()) -> JSONValue {
-        let totals = report.totals
-        var top: [String: JSONValue] = [
+        var top = header(report)
+        top["steps"] = .array(report.steps.map { step($0, costs: costs) })
+        top["totals"] = totals(report, cycles: costs.cycles(of: report))
+        return .object(top)
+    }
+
+    /// The top-level members that precede `steps` (all sort before it): the run's settings.
+    static func header(_ report: RunReport) -> [String: JSONValue] {
+        [
             "scheme": .string(report.scheme),
             "ceiling": .int(Int64(report.ceiling)),
             "mergeVMAs": .bool(report.mergeVMAs),
             "pti": .bool(report.pti),
             "file": .string(report.file),
             "cpus": .int(Int64(report.cpus)),
-            "steps": .array(report.steps.map { step($0, costs: costs) }),
-            "totals": .object([
-                "flushes": .int(Int64(totals.flushes)),
-                "invlpg": .int(Int64(totals.invlpg)),
-                "fullFlushes": .int(Int64(totals.fullFlushes)),
-                "ipis": .int(Int64(totals.ipis)),
-                "tlbMisses": .int(Int64(totals.tlbMisses)),
-                "tlbHits": .int(Int64(totals.tlbHits)),
-                "stlbHits": .int(Int64(totals.stlbHits)),
-                "cycles": .int(CostModel.whole(costs.cycles(of: report))),
-                "walks": .int(Int64(totals.walks)),
-                "faults": .int(Int64(totals.faults)),
-                "expectationsPassed": .int(Int64(totals.expectationsPassed)),
-                "expectationsFailed": .int(Int64(totals.expectationsFailed)),
-            ]),
+            "name": report.name.map(JSONValue.string) ?? .null,
         ]
-        top["name"] = report.name.map(JSONValue.string) ?? .null
-        return .object(top)
+    }
+
+    /// The `totals` member; `cycles` is the sum of the steps' cycles.
+    static func totals(_ report: RunReport, cycles: Double) -> JSONValue {
+        let totals = report.totals
+        return .object([
+            "flushes": .int(Int64(totals.flushes)),
+            "invlpg": .int(Int64(totals.invlpg)),
+            "fullFlushes": .int(Int64(totals.fullFlushes)),
+            "ipis": .int(Int64(totals.ipis)),
+            "tlbMisses": .int(Int64(totals.tlbMisses)),
+            "tlbHits": .int(Int64(totals.tlbHits)),
+            "stlbHits": .int(Int64(totals.stlbHits)),
+            "cycles": .int(CostModel.whole(cycles)),
+            "walks": .int(Int64(totals.walks)),
+            "faults": .int(Int64(totals.faults)),
+            "expectationsPassed": .int(Int64(totals.expectationsPassed)),
+            "expectationsFailed": .int(Int64(totals.expectationsFailed)),
+        ])
     }
 
     /// One step.
     static func step(_ step: StepReport, costs: CostModel) -> JSONValue {
-        .object([
+        var members: [String: JSONValue] = [
+            "faultCount": .int(Int64(step.faultCount)),
+            "flushCount": .int(Int64(step.flushCount)),
+            "tracepointCount": .int(Int64(step.tracepointCount)),
+            "omittedFaults": .int(Int64(step.omittedFaults)),
+            "omittedFlushes": .int(Int64(step.omittedFlushes)),
+            "omittedTracepoints": .int(Int64(step.omittedTracepoints)),
             "cycles": .int(CostModel.whole(costs.cycles(of: step))),
             "tracepoints": .array(step.tracepoints.map(tracepoint)),
             "index": .int(Int64(step.index)),
@@ -54,7 +71,31 @@ public enum JSONReport {
             "flushes": .array(step.flushes.map(flush)),
             "cpus": .array(step.cpus.map(cpu)),
             "expectations": .array(step.expectations.map(expectation)),
+        ]
+        if let layout = step.layout { members["layout"] = .array(layout.map(addressSpace)) }
+        return .object(members)
+    }
+
+    /// One address space after a step: its pid, threads and VMAs as smaps shows them.
+    static func addressSpace(_ space: AddressSpaceLayout) -> JSONValue {
+        .object([
+            "pid": .int(Int64(space.pid)),
+            "threads": .array(space.threads.map(JSONValue.string)),
+            "vmas": .array(space.vmas.map(vma)),
         ])
+    }
+
+    /// One VMA: range, permissions, name, `Rss` and `AnonHugePages` in kB, `VmFlags`, and the protection key when
+    /// the machine has them.
+    static func vma(_ entry: SmapsEntry) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "start": .string(hex(entry.start)), "end": .string(hex(entry.end)),
+            "perms": .string(entry.permissions), "name": .string(entry.name),
+            "rssKB": .int(Int64(entry.rss / 1024)), "anonHugePagesKB": .int(Int64(entry.anonHugePages / 1024)),
+            "vmflags": .array(entry.vmFlags.map(JSONValue.string)),
+        ]
+        if let key = entry.protectionKey { members["protectionKey"] = .int(Int64(key)) }
+        return .object(members)
     }
 
     /// A result: an integer, an errno name, a hex string, a signal object, an error object, or null.
@@ -74,7 +115,8 @@ public enum JSONReport {
     static func fault(_ fault: FaultRecord) -> JSONValue {
         .object([
             "thread": .string(fault.thread), "cpu": .int(Int64(fault.cpu)), "address": .string(hex(fault.address)),
-            "error": .string(fault.error), "resolution": .string(fault.resolution),
+            "error": .string(fault.error), "resolution": .string(fault.resolution), "count": .int(Int64(fault.count)),
+            "stride": .string(hex(fault.stride)),
         ])
     }
 
@@ -87,6 +129,7 @@ public enum JSONReport {
             "local": flush.local.map { .int(Int64($0)) } ?? .null, "sendIPI": .bool(flush.sendIPI),
             "received": .array(
                 flush.received.map { .object(["cpu": .int(Int64($0.cpu)), "pages": .int(Int64($0.pages))]) }),
+            "count": .int(Int64(flush.count)), "stride": .string(hex(flush.stride)),
         ])
     }
 
@@ -94,7 +137,7 @@ public enum JSONReport {
     static func tracepoint(_ event: TracepointRecord) -> JSONValue {
         .object([
             "cpu": .int(Int64(event.cpu)), "reason": .int(Int64(event.reason)), "reasonName": .string(event.reasonName),
-            "pages": .int(Int64(event.pages)),
+            "pages": .int(Int64(event.pages)), "count": .int(Int64(event.count)),
         ])
     }
 

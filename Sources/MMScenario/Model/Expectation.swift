@@ -28,6 +28,19 @@ public struct Expectation: Sendable {
         case contents(thread: String, span: Span, value: UInt64)
         /// The number of VMAs of a thread's process.
         case vmas(thread: String, count: Int)
+        /// A property of the VMA containing the span's first byte, as /proc/PID/smaps shows it.
+        case vma(thread: String, span: Span, property: VMAProperty)
+    }
+
+    /// What a `vma:` check compares, each written as its own key.
+    public enum VMAProperty: Sendable {
+        /// `vmflags: [rd, wr, ...]`: exactly these `VmFlags` mnemonics (in any order), or with `has`/`lacks` every
+        /// mnemonic of `has` and none of `lacks`.
+        case vmFlags(exactly: [String]?, has: [String], lacks: [String])
+        /// `rss:` bytes resident (`Rss`).
+        case rss(UInt64)
+        /// `anon_huge_pages:` bytes of PMD-mapped anonymous memory (`AnonHugePages`).
+        case anonHugePages(UInt64)
     }
 
     /// What a `result:` accepts.

@@ -21,7 +21,7 @@ enum ExpectContext {
         case .syscall: return ["result"] + counters
         case .access: return ["value", "signal", "code"] + counters
         case .idle, .instruction: return counters
-        case .standalone: return ["layout", "contents", "vmas"] + counters
+        case .standalone: return ["layout", "contents", "vmas", "vma"] + counters
         }
     }
 }
@@ -39,6 +39,9 @@ extension ScenarioParser {
             let location = reader.location(fields.keys[key]!)
             let check: Expectation.Check
             switch key {
+            case "vma":
+                expectations += try parseVMAExpectations(value)
+                continue
             case "result": check = .result(try parseResult(value))
             case "value": check = .value(try reader.unsigned(value, "value"))
             case "signal":
@@ -155,5 +158,73 @@ extension ScenarioParser {
         }
         let expected = try reader.scalar(try fields.required("is", reader), "is")
         return .layout(thread: try thread(fields["thread"]), span: span, expected: expected)
+    }
+}
+
+extension ScenarioParser {
+    /// The `VmFlags` mnemonics a `vma:` check may name (those of Linux 6.18 on x86-64).
+    static let vmFlagMnemonics: Set<String> = [
+        "rd", "wr", "ex", "sh", "mr", "mw", "me", "ms", "gd", "pf", "lo", "io", "sr", "rr", "dc", "de", "lf", "ac",
+        "nr", "ht", "sf", "ar", "wf", "dd", "sd", "mm", "hg", "nh", "mg", "um", "uw", "ui", "ss", "dp", "sl",
+    ]
+
+    /// `vma: {region: buf, page: 3, vmflags: [rd, wr, mr, mw, me, ac], rss: 16 pages, anon_huge_pages: 0}`: one
+    /// check per property key, each at its key's position, about the VMA that contains the address.
+    func parseVMAExpectations(_ node: Node) throws(ScenarioError) -> [Expectation] {
+        let properties = ["vmflags", "rss", "anon_huge_pages"]
+        let fields = try reader.fields(node, "vma", allowed: ["thread", "region", "addr", "page"] + properties)
+        if let page = fields["page"], case .scalar = page, (try reader.scalar(page, "page")).contains(".") {
+            throw reader.error(page, "a vma check names one page, not a range")
+        }
+        let span = try parseSpan(fields, node, allowLength: false)
+        let thread = try thread(fields["thread"])
+        var expectations: [Expectation] = []
+        for key in fields.order where properties.contains(key) {
+            let value = fields.values[key]!
+            let property: Expectation.VMAProperty
+            switch key {
+            case "vmflags": property = try parseVMFlags(value)
+            case "rss": property = .rss(try reader.size(value, "rss"))
+            default: property = .anonHugePages(try reader.size(value, "anon_huge_pages"))
+            }
+            expectations.append(
+                Expectation(
+                    location: reader.location(fields.keys[key]!),
+                    check: .vma(thread: thread, span: span, property: property)))
+        }
+        if expectations.isEmpty { throw reader.error(node, "a vma check needs vmflags, rss or anon_huge_pages") }
+        return expectations
+    }
+
+    /// `vmflags:` as a list (`[rd, wr]`), a string (`"rd wr"`), or `{has: [...], lacks: [...]}`.
+    func parseVMFlags(_ node: Node) throws(ScenarioError) -> Expectation.VMAProperty {
+        if case .mapping = node {
+            let fields = try reader.fields(node, "vmflags", allowed: ["has", "lacks"])
+            guard fields["has"] != nil || fields["lacks"] != nil else {
+                throw reader.error(node, "vmflags needs 'has' or 'lacks'")
+            }
+            let has = try fields["has"].map { node throws(ScenarioError) in try mnemonics(node) } ?? []
+            let lacks = try fields["lacks"].map { node throws(ScenarioError) in try mnemonics(node) } ?? []
+            return .vmFlags(exactly: nil, has: has, lacks: lacks)
+        }
+        return .vmFlags(exactly: try mnemonics(node), has: [], lacks: [])
+    }
+
+    /// A list or space-separated string of known `VmFlags` mnemonics.
+    func mnemonics(_ node: Node) throws(ScenarioError) -> [String] {
+        var names: [(String, Node)] = []
+        if case .scalar = node {
+            let text = try reader.scalar(node, "vmflags")
+            names = text.split(separator: " ").map { (String($0), node) }
+        } else {
+            for element in try reader.sequence(node, "vmflags") {
+                names.append((try reader.scalar(element, "a VmFlags mnemonic"), element))
+            }
+        }
+        for (name, element) in names where !Self.vmFlagMnemonics.contains(name) {
+            let known = Self.vmFlagMnemonics.sorted().joined(separator: " ")
+            throw reader.error(element, "unknown VmFlags mnemonic '\(name)' (known: \(known))")
+        }
+        return names.map(\.0)
     }
 }

@@ -1,3 +1,5 @@
+import MMKernel
+
 /// What running a scenario produced: per step the call, its result, what the hardware and kernel did, and the
 /// outcome of each expectation; then totals. Renderers (text, JSON) live in MMReport.
 public struct RunReport: Sendable {
@@ -18,8 +20,12 @@ public struct RunReport: Sendable {
     public var name: String?
     /// Number of simulated CPUs.
     public var cpus: Int
-    /// One report per step, in order.
+    /// One report per step, in order (empty when the run streamed its steps without keeping them).
     public var steps: [StepReport] = []
+    /// Sums over every step run so far (kept whether or not `steps` is).
+    public internal(set) var totals = Totals()
+    /// The steps that could not run (an address that overflows, a region whose mmap failed), in order.
+    public internal(set) var stepErrors: [StepError] = []
 
     /// Creates an empty report.
     public init(file: String, name: String?, cpus: Int) {
@@ -28,26 +34,22 @@ public struct RunReport: Sendable {
         self.cpus = cpus
     }
 
-    /// Sums over all steps.
-    public var totals: Totals {
-        var totals = Totals()
-        for step in steps {
-            totals.flushes += step.flushes.count
-            totals.faults += step.faults.count
-            for cpu in step.cpus {
-                totals.invlpg += cpu.invlpg
-                totals.fullFlushes += cpu.fullFlushes
-                totals.ipis += cpu.ipisReceived
-                totals.tlbMisses += cpu.tlbMisses
-                totals.tlbHits += cpu.tlbHits
-                totals.stlbHits += cpu.stlbHits
-                totals.walks += cpu.walks
-            }
-            for outcome in step.expectations {
-                if outcome.passed { totals.expectationsPassed += 1 } else { totals.expectationsFailed += 1 }
-            }
+    /// The empty report of a run of `scenario`: its file, name and machine settings, no steps yet.
+    public init(scenario: Scenario) {
+        self.init(file: scenario.file, name: scenario.name, cpus: scenario.config.cpus)
+        scheme = scenario.config.scheme.rawValue
+        ceiling = scenario.config.flushCeiling
+        mergeVMAs = scenario.config.mergeVMAs
+        pti = scenario.config.pti
+    }
+
+    /// Adds `step` to the totals (and to `steps` if `keep`).
+    public mutating func add(_ step: StepReport, keep: Bool = true) {
+        totals.add(step)
+        if case .error(let message) = step.result {
+            stepErrors.append(StepError(index: step.index, line: step.line, keyword: step.keyword, message: message))
         }
-        return totals
+        if keep { steps.append(step) }
     }
 
     /// Expectations that failed: the scenario's failure count.
@@ -78,6 +80,36 @@ public struct Totals: Hashable, Sendable {
     public var expectationsPassed = 0
     /// Expectations that failed.
     public var expectationsFailed = 0
+
+    /// Adds one step's figures.
+    mutating func add(_ step: StepReport) {
+        flushes += step.flushCount
+        faults += step.faultCount
+        for cpu in step.cpus {
+            invlpg += cpu.invlpg
+            fullFlushes += cpu.fullFlushes
+            ipis += cpu.ipisReceived
+            tlbMisses += cpu.tlbMisses
+            tlbHits += cpu.tlbHits
+            stlbHits += cpu.stlbHits
+            walks += cpu.walks
+        }
+        for outcome in step.expectations {
+            if outcome.passed { expectationsPassed += 1 } else { expectationsFailed += 1 }
+        }
+    }
+}
+
+/// A step that could not be performed: bad input found at run time.
+public struct StepError: Hashable, Sendable {
+    /// 1-based step number.
+    public var index: Int
+    /// The step's line in the file.
+    public var line: Int
+    /// The step's keyword.
+    public var keyword: String
+    /// Why it could not run.
+    public var message: String
 }
 
 /// One step's record.
@@ -100,12 +132,27 @@ public struct StepReport: Sendable {
     public var note: String?
     /// Whether the step is a syscall (the cost model charges its fixed cost).
     public var isSyscall = false
-    /// Page faults taken, in order.
+    /// Page faults taken, in order: one record per fault, or per run of faults when the run summarises (a record's
+    /// `count`); possibly cut short (`omittedFaults`).
     public var faults: [FaultRecord] = []
-    /// Every `tlb:tlb_flush` event of the step, in order (task-switch flushes included).
+    /// Every `tlb:tlb_flush` event of the step, in order (task-switch flushes included), as `faults` are.
     public var tracepoints: [TracepointRecord] = []
-    /// `flush_tlb_mm_range()` calls, in order.
+    /// `flush_tlb_mm_range()` calls, in order, as `faults` are.
     public var flushes: [FlushRecord] = []
+    /// Page faults handled: exact, whatever the records keep.
+    public var faultCount = 0
+    /// `flush_tlb_mm_range()` calls: exact.
+    public var flushCount = 0
+    /// `tlb:tlb_flush` events: exact.
+    public var tracepointCount = 0
+    /// Faults after the last fault record (counted, not kept).
+    public var omittedFaults = 0
+    /// Flushes after the last flush record.
+    public var omittedFlushes = 0
+    /// Tracepoints after the last tracepoint record.
+    public var omittedTracepoints = 0
+    /// Every live address space after the step, as /proc/PID/smaps shows it; nil unless the run collects layouts.
+    public var layout: [AddressSpaceLayout]?
     /// Counter deltas of every CPU, in CPU order.
     public var cpus: [CPUCounterDelta] = []
     /// Expectation outcomes, in the order written.
@@ -155,6 +202,11 @@ public struct FaultRecord: Hashable, Sendable {
     public var error: String
     /// How the kernel resolved it (`zero-page`, `anon`, `cow`, ...).
     public var resolution: String
+    /// How many faults the record stands for: `count` faults alike but for the address, at `address`,
+    /// `address + stride`, ... (1 unless the run summarises).
+    public var count = 1
+    /// The address step between the faults of the record (0 for a single fault).
+    public var stride: UInt64 = 0
 }
 
 /// One `flush_tlb_mm_range()` call.
@@ -178,6 +230,10 @@ public struct FlushRecord: Hashable, Sendable {
     public var sendIPI = false
     /// Each remote CPU's received flush (reason 1, "remote shootdown"), in delivery order.
     public var received: [RemoteFlush] = []
+    /// How many flushes the record stands for, alike but for `start`, which advances by `stride`.
+    public var count = 1
+    /// The step of `start` between the flushes of the record.
+    public var stride: UInt64 = 0
 }
 
 /// A remote CPU's part of a flush, as `tlb:tlb_flush` reason 1 shows it.
@@ -198,6 +254,8 @@ public struct TracepointRecord: Hashable, Sendable {
     public var reasonName: String
     /// INVLPGs, or -1 for a full flush.
     public var pages: Int
+    /// How many identical consecutive events the record stands for.
+    public var count = 1
 }
 
 /// One CPU's counter deltas over a step.
@@ -246,4 +304,23 @@ public struct ExpectationOutcome: Hashable, Sendable {
     public var actual: String
     /// Whether it held.
     public var passed: Bool
+}
+
+extension StepReport {
+    /// Keeps the first `limit` records of each kind and counts the events of the others as omitted, so that a kept
+    /// report costs the same for a step of ten faults and one of ten million.
+    public mutating func keepRecords(_ limit: Int) {
+        if faults.count > limit {
+            omittedFaults += faults[limit...].reduce(0) { $0 + $1.count }
+            faults = Array(faults.prefix(limit))
+        }
+        if flushes.count > limit {
+            omittedFlushes += flushes[limit...].reduce(0) { $0 + $1.count }
+            flushes = Array(flushes.prefix(limit))
+        }
+        if tracepoints.count > limit {
+            omittedTracepoints += tracepoints[limit...].reduce(0) { $0 + $1.count }
+            tracepoints = Array(tracepoints.prefix(limit))
+        }
+    }
 }

@@ -49,21 +49,19 @@ extension ScenarioRunner {
             set(counter.rawValue, "\(count)", "\(actual)", actual == count)
         case .flushPages(let values):
             guard let expected = values.value(for: scheme) else { return nil }
-            let actual = subject?.flushes.map(\.pages) ?? []
-            set("flush_pages", "\(expected)", "\(actual)", subject != nil && actual == expected)
+            let actual = subject.map { RunSequence(flushes: $0, \.pages) } ?? RunSequence<Int>()
+            set("flush_pages", "\(expected)", actual.text, subject != nil && actual.matches(expected))
         case .flushStrides(let values):
             guard let expected = values.value(for: scheme) else { return nil }
-            let actual = subject?.flushes.map(\.strideShift) ?? []
-            set("flush_strides", "\(expected)", "\(actual)", subject != nil && actual == expected)
+            let actual = subject.map { RunSequence(flushes: $0, \.strideShift) } ?? RunSequence<Int>()
+            set("flush_strides", "\(expected)", actual.text, subject != nil && actual.matches(expected))
         case .resolutions(let names):
             guard let subject else {
                 set("resolutions", names.joined(separator: ", "), "no previous step", false)
                 break
             }
-            let actual = subject.faults.map(\.resolution)
-            set(
-                "resolutions", "[" + names.joined(separator: ", ") + "]", "[" + actual.joined(separator: ", ") + "]",
-                actual == names)
+            let actual = RunSequence(faults: subject)
+            set("resolutions", "[" + names.joined(separator: ", ") + "]", actual.text, actual.matches(names))
         case .layout(let thread, let span, let expected):
             switch resolve(span) {
             case .success(let range):
@@ -79,6 +77,9 @@ extension ScenarioRunner {
         case .vmas(let thread, let count):
             let actual = machine.mm(machine.task(tasks[thread]!).mm).vmas.count
             set("vmas", "\(count)", "\(actual)", actual == count)
+        case .vma(let thread, let span, let property):
+            let (check, expected, actual, passed) = checkVMA(thread, span, property)
+            set(check, expected, actual, passed)
         }
         return outcome
     }
@@ -109,8 +110,8 @@ extension ScenarioRunner {
     /// The value of `counter` summed over `step`.
     static func counter(_ counter: Expectation.Counter, of step: StepReport) -> Int {
         switch counter {
-        case .flushes: return step.flushes.count
-        case .faults: return step.faults.count
+        case .flushes: return step.flushCount
+        case .faults: return step.faultCount
         case .ipis: return step.cpus.reduce(0) { $0 + $1.ipisReceived }
         case .invlpg: return step.cpus.reduce(0) { $0 + $1.invlpg }
         case .fullFlushes: return step.cpus.reduce(0) { $0 + $1.fullFlushes }
