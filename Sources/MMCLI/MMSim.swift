@@ -1,10 +1,9 @@
 import ArgumentParser
 
 /// The `mmsim` command: runs scenario files, or the built-in demo when given no subcommand.
-@main
-struct MMSim: ParsableCommand {
+public struct MMSim: ParsableCommand {
     /// Subcommands and help.
-    static let configuration = CommandConfiguration(
+    public static let configuration = CommandConfiguration(
         commandName: "mmsim",
         abstract: "A user-space simulator of Linux memory protection on x86-64.",
         discussion: "Without a subcommand, shows the seed patch's three claims under the before and merged schemes.",
@@ -14,4 +13,7 @@ struct MMSim: ParsableCommand {
         ],
         defaultSubcommand: Claims.self
     )
+
+    /// The root command has no options of its own.
+    public init() {}
 }
