@@ -9,6 +9,10 @@ struct Claims: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the seed patch's three claims side by side under the before and merged schemes.")
 
+    /// Emit JSON.
+    @Flag(help: "Print the figures as one JSON document (see docs/json-output.md).")
+    var json = false
+
     /// Machine and cost flags (`--scheme` is ignored: both schemes run).
     @OptionGroup var arch: ArchOptions
 
@@ -25,6 +29,73 @@ struct Claims: ParsableCommand {
                     claim: claim, before: ClaimNumbers(before, costs: costs), merged: ClaimNumbers(merged, costs: costs)
                 ))
         }
-        print(ClaimsReport.render(entries, style: .forStandardOutput()), terminator: "")
+        if json {
+            print(try ClaimsJSON.render(entries))
+        } else {
+            print(ClaimsReport.render(entries, style: .forStandardOutput()), terminator: "")
+        }
+    }
+}
+
+/// The JSON form of `mmsim claims --json`.
+enum ClaimsJSON {
+    /// One scheme's figures for one claim.
+    struct Numbers: Encodable {
+        /// `flush_tlb_mm_range()` calls of the measured call.
+        var flushes: Int
+        /// Their sizes, compacted (`1×full`, `1×8`).
+        var pages: String
+        /// INVLPGs per CPU, in CPU order.
+        var invlpg: [Int]
+        /// Full flushes per CPU.
+        var fullFlushes: [Int]
+        /// IPIs received.
+        var ipis: Int
+        /// TLB misses of the other thread's follow-up sweep.
+        var sweepMisses: Int
+        /// Modelled cycles of the call and the sweep.
+        var cycles: Int64
+
+        /// The figures of `numbers`.
+        init(_ numbers: ClaimNumbers) {
+            flushes = numbers.flushes
+            pages = numbers.pages
+            invlpg = numbers.invlpg
+            fullFlushes = numbers.fullFlushes
+            ipis = numbers.ipis
+            sweepMisses = numbers.sweepMisses
+            cycles = numbers.cycles
+        }
+    }
+
+    /// One claim.
+    struct Claim: Encodable {
+        /// Short name (`one-page`).
+        var name: String
+        /// The claim in one line.
+        var title: String
+        /// What changed, in one line.
+        var changed: String
+        /// Figures under `before`.
+        var before: Numbers
+        /// Figures under `merged`.
+        var merged: Numbers
+    }
+
+    /// The document.
+    struct Document: Encodable {
+        /// The claims in the order shown.
+        var claims: [Claim]
+    }
+
+    /// Pretty JSON with sorted keys for `entries`.
+    static func render(_ entries: [ClaimsReport.Entry]) throws -> String {
+        try JSONText.render(
+            Document(
+                claims: entries.map {
+                    Claim(
+                        name: $0.claim.name, title: $0.claim.title, changed: $0.claim.changed,
+                        before: Numbers($0.before), merged: Numbers($0.merged))
+                }))
     }
 }
