@@ -11,7 +11,7 @@ struct Conform: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
-        discussion: "Ends with 'N calls compared, M differences'; exit status 0 without differences, else 1."
+        discussion: "Ends with 'N calls compared, M differences'; exit status 0 without differences, 1 with, 2 on bad input."
     )
 
     /// `--seed`.
@@ -69,7 +69,7 @@ struct Conform: ParsableCommand {
         runner.callsPerSequence = max(perSequence, 1)
         runner.nearLimitEvery = nearLimitEvery
         let start = Date()
-        let progress = ProgressLine("conform", text: "seed \(seed), \(ops) calls")
+        let progress = ProgressLine("conform", text: "seed \(seed), comparing \(ops) calls")
         let found = Mutex(0)
         let report = runner.run { line in
             let count = found.withLock { count in
@@ -77,7 +77,7 @@ struct Conform: ParsableCommand {
                 return count
             }
             if !json { progress.log(line) }
-            progress.update("seed \(seed), \(ops) calls, \(count) differences so far")
+            progress.update("seed \(seed), comparing \(ops) calls, \(count) differences so far")
         }
         progress.finish()
         let written: [String]
