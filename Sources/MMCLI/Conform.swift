@@ -11,7 +11,8 @@ struct Conform: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
-        discussion: "Ends with 'N calls compared, M differences'; exit status 0 without differences, 1 with, 2 on bad input."
+        discussion:
+            "Ends with 'N calls compared, M differences'; exit status 0 without differences, 1 with, 2 on bad input."
     )
 
     /// `--seed`.
