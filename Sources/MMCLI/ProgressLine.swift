@@ -32,8 +32,8 @@ final class ProgressLine: Sendable {
     let start = Date()
     /// The shared state.
     let state: Mutex<State>
-    /// Signalled when the ticker has stopped.
-    let stopped = DispatchSemaphore(value: 0)
+    /// Signalled by `finish()` to end the ticker's wait at once.
+    let wake = DispatchSemaphore(value: 0)
 
     /// Whether standard error is a terminal: the one case that shows progress.
     static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -51,11 +51,10 @@ final class ProgressLine: Sendable {
         self.state = Mutex(State(text: text))
         guard enabled else { return }
         let thread = Thread { [self] in
-            while !state.withLock({ $0.finished }) {
-                Thread.sleep(forTimeInterval: 0.25)
+            // Drawing is guarded by `finished`, so nothing waits for this loop to end.
+            while wake.wait(timeout: .now() + 0.25) == .timedOut {
                 redraw()
             }
-            stopped.signal()
         }
         thread.start()
     }
@@ -108,6 +107,6 @@ final class ProgressLine: Sendable {
             if state.drawn != nil && !state.finished { write("\r\u{1B}[K") }
             return state.finished
         }
-        if !wasFinished { stopped.wait() }
+        if !wasFinished { wake.signal() }
     }
 }
