@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MMHost
 import MMOracle
-import Synchronization
 
 /// `mmsim conform`: random call sequences on the real kernel (a worker process) and on the model, compared
 /// after every call; differences are shrunk and written as scenario files.
@@ -71,14 +70,11 @@ struct Conform: ParsableCommand {
         runner.nearLimitEvery = nearLimitEvery
         let start = Date()
         let progress = ProgressLine("conform", text: "seed \(seed), comparing \(ops) calls")
-        let found = Mutex(0)
+        var found = 0
         let report = runner.run { line in
-            let count = found.withLock { count in
-                if line.hasPrefix("difference") { count += 1 }
-                return count
-            }
+            if line.hasPrefix("difference") { found += 1 }
             if !json { progress.log(line) }
-            progress.update("seed \(seed), comparing \(ops) calls, \(count) differences so far")
+            progress.update("seed \(seed), comparing \(ops) calls, \(found) differences so far")
         }
         progress.finish()
         let written: [String]
