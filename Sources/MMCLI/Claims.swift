@@ -18,6 +18,16 @@ struct Claims: ParsableCommand {
 
     /// Runs each claim under both schemes and prints the tables.
     func run() throws {
+        let entries = try entries()
+        if json {
+            print(try ClaimsJSON.render(entries))
+        } else {
+            print(ClaimsReport.render(entries, style: .forStandardOutput()), terminator: "")
+        }
+    }
+
+    /// Each claim's figures under `before` and `merged`.
+    func entries() throws -> [ClaimsReport.Entry] {
         let costs = try arch.costModel()
         var entries: [ClaimsReport.Entry] = []
         for claim in SeedClaims.all {
@@ -29,11 +39,7 @@ struct Claims: ParsableCommand {
                     claim: claim, before: ClaimNumbers(before, costs: costs), merged: ClaimNumbers(merged, costs: costs)
                 ))
         }
-        if json {
-            print(try ClaimsJSON.render(entries))
-        } else {
-            print(ClaimsReport.render(entries, style: .forStandardOutput()), terminator: "")
-        }
+        return entries
     }
 }
 

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import MMScenario
 import Testing
@@ -19,5 +20,21 @@ import Testing
         #expect(entries.allSatisfy { Set($0.keys) == ["name", "group", "summary", "file"] })
         let omitted = try #require(document["omitted"] as? [[String: String]])
         #expect(omitted.count == BuiltInScenarios.omitted.count)
+    }
+
+    @Test("claims: three claims, each with before and merged figures; the one-page claim's cycles as in the README")
+    func claims() throws {
+        let document = try object(try ClaimsJSON.render(try Claims.parse([]).entries()))
+        let claims = try #require(document["claims"] as? [[String: Any]])
+        #expect(claims.count == 3)
+        let keys: Set = ["flushes", "pages", "invlpg", "fullFlushes", "ipis", "sweepMisses", "cycles"]
+        for claim in claims {
+            #expect(Set(claim.keys) == ["name", "title", "changed", "before", "merged"])
+            #expect((claim["before"] as? [String: Any]).map { Set($0.keys) } == keys)
+            #expect((claim["merged"] as? [String: Any]).map { Set($0.keys) } == keys)
+        }
+        let onePage = try #require(claims.first)
+        #expect((onePage["before"] as? [String: Any])?["cycles"] as? Int == 9440)
+        #expect((onePage["merged"] as? [String: Any])?["cycles"] as? Int == 7000)
     }
 }
