@@ -41,15 +41,17 @@ let package = Package(
         .target(name: "MMBench", dependencies: ["MMKernel", "MMHost"], swiftSettings: strictSettings),
         .target(
             name: "MMReport", dependencies: ["MMScenario", "MMKernel", "MMProbe"], swiftSettings: strictSettings),
-        // Layer 6: the executable only wires subcommands.
-        .executableTarget(
-            name: "mmsim",
+        // Layer 6: the subcommands (a library, so that tests can parse command lines) and the executable, which
+        // only calls them.
+        .target(
+            name: "MMCLI",
             dependencies: [
                 "MMScenario", "MMReport", "MMHost", "MMKernel", "MMBench", "MMProbe", "MMOracle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(name: "mmsim", dependencies: ["MMCLI"], swiftSettings: strictSettings),
         .target(
             name: "MMTestSupport",
             dependencies: ["MMKernel"],
@@ -79,6 +81,13 @@ let package = Package(
         .testTarget(
             name: "MMOracleTests",
             dependencies: ["MMOracle", "MMKernel", "MMHost"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MMCLITests",
+            dependencies: [
+                "MMCLI", "MMScenario", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -16,6 +16,26 @@ public struct BenchConfiguration: Hashable, Sendable {
         self.repetitions = repetitions
         self.host = host
     }
+
+    /// The smallest region: one 2 MiB PMD's worth of pages.
+    public static let minRegionBytes = 1 << 21
+    /// The largest region (the simulated machine holds a `struct page` and contents token per page).
+    public static let maxRegionBytes = 64 << 30
+    /// The most repetitions.
+    public static let maxRepetitions = 1000
+
+    /// What is wrong with these parameters, naming the option, or `nil` if the benchmark can run them.
+    public var problem: String? {
+        guard regionBytes >= Self.minRegionBytes, regionBytes <= Self.maxRegionBytes,
+            regionBytes % Self.minRegionBytes == 0
+        else {
+            return "--size must be a multiple of 2 MiB between 2 MiB and 64 GiB, not \(regionBytes)"
+        }
+        guard (1...Self.maxRepetitions).contains(repetitions) else {
+            return "--repetitions must be between 1 and \(Self.maxRepetitions), not \(repetitions)"
+        }
+        return nil
+    }
 }
 
 /// The foundation benchmark: populate a region in the simulator, sweep it with accesses, rewrite every PTE
@@ -26,15 +46,12 @@ public enum MMBench {
         public var description: String
     }
 
-    /// Runs the benchmark.
-    public static func run(_ configuration: BenchConfiguration) throws -> BenchReport {
+    /// Runs the benchmark; `progress` hears each phase as it starts (`simulator: populating 262144 pages`).
+    public static func run(
+        _ configuration: BenchConfiguration, progress: (String) -> Void = { _ in }
+    ) throws -> BenchReport {
+        if let problem = configuration.problem { throw Failure(description: problem) }
         let regionBytes = UInt64(configuration.regionBytes)
-        guard regionBytes >= 1 << 21, regionBytes % (1 << 21) == 0, regionBytes <= 64 << 30 else {
-            throw Failure(description: "--size must be a multiple of 2 MiB between 2 MiB and 64 GiB")
-        }
-        guard configuration.repetitions >= 1 && configuration.repetitions <= 1000 else {
-            throw Failure(description: "--repetitions must be between 1 and 1000")
-        }
         let pages = Int(regionBytes >> PageGeometry.pageShift)
         let residentBefore = (try? HostProcessStats.residentBytes()) ?? 0
 
@@ -55,6 +72,7 @@ public enum MMBench {
         }
         let mm = machine.task(task).mm
 
+        progress("simulator: populating \(pages) pages")
         var start = HostClock.monotonicNanoseconds()
         for page in 0..<UInt64(pages) {
             _ = machine.access(task, base + page << PageGeometry.pageShift, .write, value: page)
@@ -62,6 +80,7 @@ public enum MMBench {
         let populateNs = HostClock.monotonicNanoseconds() - start
         let residentAfter = (try? HostProcessStats.residentBytes()) ?? residentBefore
 
+        progress("simulator: read sweep")
         start = HostClock.monotonicNanoseconds()
         var checksum: UInt64 = 0
         for page in 0..<UInt64(pages) {
@@ -78,7 +97,8 @@ public enum MMBench {
         var toReadWrite: [Double] = []
         let readOnly = ProtectionMap.pageReadOnly
         let readWrite = ProtectionMap.pageShared
-        for _ in 0..<configuration.repetitions {
+        for repetition in 0..<configuration.repetitions {
+            progress("simulator: PTE rewrite \(repetition + 1)/\(configuration.repetitions)")
             start = HostClock.monotonicNanoseconds()
             let first = machine.rewriteProtection(mm, base, base + regionBytes, to: readOnly)
             toReadOnly.append(Double(HostClock.monotonicNanoseconds() - start) / Double(first))
@@ -94,7 +114,8 @@ public enum MMBench {
         // change_protection() with the mmu_gather, pte_needs_flush() and the final flush.
         var mprotectToReadOnly: [Double] = []
         var mprotectToReadWrite: [Double] = []
-        for _ in 0..<configuration.repetitions {
+        for repetition in 0..<configuration.repetitions {
+            progress("simulator: mprotect \(repetition + 1)/\(configuration.repetitions)")
             start = HostClock.monotonicNanoseconds()
             try mprotectOrFail(&machine, task, base, regionBytes, Protection.read)
             mprotectToReadOnly.append(Double(HostClock.monotonicNanoseconds() - start) / Double(pages))
@@ -106,6 +127,7 @@ public enum MMBench {
         let modelBytes = machine.pageTables.bytes + machine.memory.bytes + machine.pages.bytes
         let reservationBefore = modelBytes
         let residentBeforeReservation = (try? HostProcessStats.residentBytes()) ?? 0
+        progress("simulator: 100 TiB reservation")
         let reservationLength: UInt64 = 100 << 40
         do {
             _ = try machine.mmap(
@@ -132,6 +154,7 @@ public enum MMBench {
             kernelError: configuration.host ? nil : "disabled with --no-host")
         withExtendedLifetime(machine) {}
         guard configuration.host else { return report }
+        progress("real kernel: populate and mprotect \(configuration.regionBytes >> 20) MiB")
         do {
             let sweep = HostMprotectSweep(
                 regionBytes: configuration.regionBytes, repetitions: configuration.repetitions)

@@ -160,3 +160,17 @@ extension String {
         return String(self[first...last])
     }
 }
+
+extension ScenarioParser {
+    /// Why a size did not parse.
+    public struct SizeSyntaxError: Error, Hashable, Sendable {
+        /// The explanation (`unknown unit 'X' (use K, M, G, T or pages)`).
+        public var message: String
+    }
+
+    /// A size written as in scenario files (`4096`, `0x1000`, `4K`, `2 MiB`, `16 pages`), for command-line
+    /// options that take sizes.
+    public static func size(_ text: String) -> Result<UInt64, SizeSyntaxError> {
+        NumberSyntax.size(text).mapError { SizeSyntaxError(message: $0.message) }
+    }
+}

@@ -16,7 +16,9 @@ struct ArchOptions: ParsableArguments {
     var ceiling: UInt64?
 
     /// `--merge-vmas` / `--no-merge-vmas`.
-    @Flag(inversion: .prefixedNo, help: "CONFIG_MMU_GATHER_MERGE_VMAS (x86: on): one flush across VMAs.")
+    @Flag(
+        name: .customLong("merge-vmas"), inversion: .prefixedNo,
+        help: "CONFIG_MMU_GATHER_MERGE_VMAS (x86: on): one flush across VMAs.")
     var mergeVMAs: Bool?
 
     /// `--pti`.
@@ -35,6 +37,20 @@ struct ArchOptions: ParsableArguments {
     @Option(help: "A costs file ('name: cycles' lines, see docs/cost-model.md) overriding the default cycle costs.")
     var costs: String?
 
+    /// The largest costs file (a few dozen lines are all it can usefully hold).
+    static let maxCostsBytes = 1 << 20
+
+    /// Refuses values no scenario file could give: `--cpus` outside 1...64, `--ceiling` above 2^40.
+    func validate() throws {
+        if let cpus, !(1...64).contains(cpus) { throw ValidationError("--cpus must be between 1 and 64, not \(cpus)") }
+        if let ceiling, ceiling > Self.maxCeiling {
+            throw ValidationError("--ceiling must be at most \(Self.maxCeiling) (2^40), not \(ceiling)")
+        }
+    }
+
+    /// The largest `--ceiling`, the same as a scenario's `machine: {ceiling:}`.
+    static let maxCeiling: UInt64 = 1 << 40
+
     /// The overrides these flags ask for, with `scheme` (if given) replacing `--scheme`.
     func overrides(scheme forced: FlushScheme? = nil) -> MachineOverrides {
         MachineOverrides(
@@ -47,9 +63,13 @@ struct ArchOptions: ParsableArguments {
         guard let costs else { return CostModel() }
         let text: String
         do {
-            text = try String(contentsOfFile: costs, encoding: .utf8)
+            let bytes = try InputFile.read(costs, limit: Self.maxCostsBytes, what: "a costs file")
+            guard let decoded = String(validating: bytes, as: UTF8.self) else {
+                throw InputFile.Failure(description: "\(InputFile.displayName(costs)): not UTF-8 text")
+            }
+            text = decoded
         } catch {
-            FileHandle.standardError.write(Data("\(costs): cannot read: \(error.localizedDescription)\n".utf8))
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
         do {

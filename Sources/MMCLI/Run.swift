@@ -9,7 +9,7 @@ struct Run: ParsableCommand {
         abstract: "Run a scenario file or built-in scenario and report what happened.")
 
     /// The scenario file or built-in name.
-    @Argument(help: "A scenario YAML file (see docs/scenario-format.md) or a built-in name (see 'mmsim scenarios').")
+    @Argument(help: "A scenario YAML file (docs/scenario-format.md; - for standard input) or a built-in name.")
     var file: String
 
     /// Emit JSON instead of the text report.

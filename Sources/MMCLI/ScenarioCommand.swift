@@ -1,24 +1,29 @@
 import ArgumentParser
 import Foundation
+import MMKernel
 import MMReport
 import MMScenario
 
 /// The shared body of the scenario commands: load a file or built-in, parse, apply overrides, run.
 enum ScenarioCommand {
-    /// The YAML and file name of `source`: a readable file, else a built-in scenario's name. Exits 2 if neither.
+    /// The YAML and file name of `source`: a file (`-` or `/dev/stdin`: standard input), else a built-in
+    /// scenario's name. Prints why and exits 2 if it is neither, or if the file cannot be read, is a directory,
+    /// is larger than `ScenarioParser.maxInputBytes`, or is not UTF-8 text (then with its `file:line:col`).
     static func load(_ source: String) throws -> (yaml: String, file: String) {
-        if FileManager.default.fileExists(atPath: source) {
-            do {
-                return (try String(contentsOfFile: source, encoding: .utf8), source)
-            } catch {
-                FileHandle.standardError.write(Data("\(source): cannot read: \(error.localizedDescription)\n".utf8))
-                throw ExitCode(2)
-            }
+        if !InputFile.exists(source) {
+            if let builtIn = BuiltInScenarios.named(source) { return (builtIn.yaml, builtIn.file) }
+            FileHandle.standardError.write(
+                Data("\(source): no such file or built-in scenario (see 'mmsim scenarios')\n".utf8))
+            throw ExitCode(2)
         }
-        if let builtIn = BuiltInScenarios.named(source) { return (builtIn.yaml, builtIn.file) }
-        FileHandle.standardError.write(
-            Data("\(source): no such file or built-in scenario (see 'mmsim scenarios')\n".utf8))
-        throw ExitCode(2)
+        let file = InputFile.displayName(source)
+        do {
+            let bytes = try InputFile.read(source, limit: ScenarioParser.maxInputBytes, what: "a scenario file")
+            return (try ScenarioParser.decode(bytes: bytes, file: file), file)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 
     /// Parses `yaml` and checks its page limits; a bad scenario prints `file:line:col: message` and exits 2.
@@ -33,12 +38,18 @@ enum ScenarioCommand {
         }
     }
 
-    /// Runs `scenario` with `overrides`; an override that cannot apply exits 2.
+    /// Runs `scenario` with `overrides`; an override that cannot apply exits 2. A run that lasts more than a
+    /// second shows a progress line on a terminal.
     static func run(
         _ scenario: Scenario, _ overrides: MachineOverrides, options: RunOptions = RunOptions()
     ) throws -> RunReport {
         do {
-            return ScenarioRunner.run(try overrides.apply(to: scenario), options: options)
+            let applied = try overrides.apply(to: scenario)
+            let progress = ProgressLine(
+                "running", text: "\(scenario.file), scheme \(applied.config.scheme), \(scenario.steps.count) steps",
+                delay: 1)
+            defer { progress.finish() }
+            return ScenarioRunner.run(applied, options: options)
         } catch {
             FileHandle.standardError.write(Data("mmsim: \(error)\n".utf8))
             throw ExitCode(2)

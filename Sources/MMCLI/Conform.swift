@@ -10,7 +10,8 @@ struct Conform: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
-        discussion: "Ends with 'N calls compared, M differences'; exit status 0 without differences, else 1."
+        discussion:
+            "Ends with 'N calls compared, M differences'; exit status 0 without differences, 1 with, 2 on bad input."
     )
 
     /// `--seed`.
@@ -18,11 +19,11 @@ struct Conform: ParsableCommand {
     var seed: UInt64 = 1
 
     /// `--ops`.
-    @Option(help: "Calls to compare.")
+    @Option(help: "Calls to compare (1 to \(Conform.maxOps)).")
     var ops = 2000
 
     /// `--per-sequence`.
-    @Option(help: "Calls per sequence (one worker process and a fresh window each).")
+    @Option(help: "Calls per sequence, 1 to \(Conform.maxPerSequence) (one worker process and a fresh window each).")
     var perSequence = 50
 
     /// `--near-limit-every`.
@@ -38,6 +39,27 @@ struct Conform: ParsableCommand {
     @Flag(help: "Print a JSON summary instead of text.")
     var json = false
 
+    /// The most calls one run compares: about half an hour in a debug build (some 550 calls a second), minutes
+    /// in a release build.
+    static let maxOps = 1_000_000
+    /// The longest sequence (shrinking re-runs a sequence many times, so long ones shrink slowly).
+    static let maxPerSequence = 1000
+
+    /// Refuses counts outside their bounds and an `--out` that could not take reproducers, before the run (a
+    /// finished run would otherwise be lost to an unwritable directory).
+    func validate() throws {
+        guard (1...Self.maxOps).contains(ops) else {
+            throw ValidationError("--ops must be between 1 and \(Self.maxOps), not \(ops)")
+        }
+        guard (1...Self.maxPerSequence).contains(perSequence) else {
+            throw ValidationError("--per-sequence must be between 1 and \(Self.maxPerSequence), not \(perSequence)")
+        }
+        guard nearLimitEvery >= 0 else {
+            throw ValidationError("--near-limit-every must be 0 (never) or more, not \(nearLimitEvery)")
+        }
+        if let problem = OutputDirectory.problem(out) { throw ValidationError("--out \(problem)") }
+    }
+
     /// Runs the comparison and prints the summary.
     func run() throws {
         let profile = HostProfile.detect()
@@ -47,17 +69,26 @@ struct Conform: ParsableCommand {
         runner.callsPerSequence = max(perSequence, 1)
         runner.nearLimitEvery = nearLimitEvery
         let start = Date()
+        let progress = ProgressLine("conform", text: "seed \(seed), comparing \(ops) calls")
+        var found = 0
         let report = runner.run { line in
-            if !json { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if line.hasPrefix("difference") { found += 1 }
+            if !json { progress.log(line) }
+            progress.update("seed \(seed), comparing \(ops) calls, \(found) differences so far")
         }
-        var written: [String] = []
-        if !report.differences.isEmpty {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        progress.finish()
+        let written: [String]
+        do {
+            written = try OutputDirectory.write(
+                report.differences.map { ($0.fileName, $0.reproducer) }, into: out)
+        } catch {
+            // The run is done: keep its reproducers by printing them rather than losing them.
+            FileHandle.standardError.write(Data("mmsim conform: \(error); the reproducers follow\n".utf8))
             for difference in report.differences {
-                let path = (out as NSString).appendingPathComponent(difference.fileName)
-                try difference.reproducer.write(toFile: path, atomically: true, encoding: .utf8)
-                written.append(path)
+                FileHandle.standardError.write(Data("--- \(difference.fileName)\n\(difference.reproducer)\n".utf8))
             }
+            print(report.summary)
+            throw ExitCode(2)
         }
         let seconds = Date().timeIntervalSince(start)
         if json {

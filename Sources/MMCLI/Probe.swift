@@ -11,7 +11,7 @@ struct Probe: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         abstract: "Check the model's flushes against this machine's kernel (tlb:tlb_flush), per call.",
-        discussion: "With no names, probes every host-* built-in (host-kernel.md §2). Needs root and tracefs.")
+        discussion: "With no names, probes every host-* built-in (see 'mmsim scenarios'). Needs root and tracefs.")
 
     /// Scenario files or built-in names.
     @Argument(help: "Scenario files or built-in names (default: every host-* built-in).")
@@ -26,7 +26,9 @@ struct Probe: ParsableCommand {
     var threads = 2
 
     /// `--repeat`.
-    @Option(name: .customLong("repeat"), help: "Runs per scenario on the kernel; their results must be identical.")
+    @Option(
+        name: .customLong("repeat"),
+        help: "Runs per scenario on the kernel (1 to \(Probe.maxRepeats)); their results must be identical.")
     var repeats = 3
 
     /// `--no-population`.
@@ -36,10 +38,19 @@ struct Probe: ParsableCommand {
     /// Machine flags for the model.
     @OptionGroup var arch: ArchOptions
 
+    /// The most runs per scenario.
+    static let maxRepeats = 100
+
+    /// Refuses a thread count other than 1 or 2 and a repeat count outside 1...`maxRepeats`.
+    func validate() throws {
+        guard threads == 1 || threads == 2 else { throw ValidationError("--threads must be 1 or 2, not \(threads)") }
+        guard (1...Self.maxRepeats).contains(repeats) else {
+            throw ValidationError("--repeat must be between 1 and \(Self.maxRepeats), not \(repeats)")
+        }
+    }
+
     /// Loads the scenarios, probes them and prints the report.
     func run() throws {
-        guard threads == 1 || threads == 2 else { throw Self.fail("--threads must be 1 or 2") }
-        guard repeats >= 1 else { throw Self.fail("--repeat must be at least 1") }
         var scenarios: [(name: String, summary: String?, scenario: Scenario)] = []
         if files.isEmpty {
             for builtIn in BuiltInScenarios.all where builtIn.name.hasPrefix("host-") {
@@ -62,9 +73,12 @@ struct Probe: ParsableCommand {
             throw Self.fail("tracefs is unusable: \(error)")
         }
         var shapes: [ShapeProbe] = []
-        for entry in scenarios {
+        let progress = ProgressLine("probe")
+        for (index, entry) in scenarios.enumerated() {
+            progress.update("\(index + 1)/\(scenarios.count) \(entry.name)")
             shapes.append(probe.probe(entry.scenario, name: entry.name, summary: entry.summary))
         }
+        progress.finish()
         probe.close()
         let report = ProbeReport(
             shapes: shapes, threads: threads, repeats: repeats, model: options.modelDescription(),

@@ -10,7 +10,7 @@ struct Compare: ParsableCommand {
         abstract: "Run a scenario under the before, seed and merged flush schemes and show them side by side.")
 
     /// The scenario file or built-in name.
-    @Argument(help: "A scenario YAML file or a built-in name (see 'mmsim scenarios').")
+    @Argument(help: "A scenario YAML file (- for standard input) or a built-in name (see 'mmsim scenarios').")
     var file: String
 
     /// Emit JSON.

@@ -1,0 +1,3 @@
+import MMCLI
+
+MMSim.runAndExit()
