@@ -1,5 +1,6 @@
 import Glibc
 import MMHost
+import MMKernel
 import MMOracle
 import Testing
 
@@ -59,9 +60,9 @@ import Testing
         defer { session.finish() }
         #expect(session.window.base % 4096 == 0)
         let mapped = try session.run(
-            .mmap(address: .window(4096), length: 8192, prot: 3, flags: 0x32, fd: .none, offset: 0))
+            .call(.mmap(address: 0, length: 8192, prot: 3, flags: 0x32, fd: -1, offset: 0), address: .window(4096)))
         #expect(mapped.observation == ConformObservation(result: "w+4096", layout: "[0,1)---p [1,3)rw-p [7,8)---p"))
-        let bad = try session.run(.mprotect(address: .window(4097), length: 4096, prot: 1))
+        let bad = try session.run(.call(.mprotect(address: 0, length: 4096, prot: 1), address: .window(4097)))
         #expect(bad.observation.result == "EINVAL")
     }
 }

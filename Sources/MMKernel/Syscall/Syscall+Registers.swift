@@ -84,3 +84,16 @@ extension Syscall {
         }
     }
 }
+
+extension Syscall {
+    /// Which of ``registers`` holds `field`: the address is always the first and its length the second, mremap's
+    /// `new_address` the fifth; nil if the call has no such field.
+    public func registerIndex(of field: SyscallField) -> Int? {
+        guard value(of: field) != nil, registers != nil else { return nil }
+        switch field {
+        case .address: return 0
+        case .length: return 1
+        case .newAddress: return 4
+        }
+    }
+}
