@@ -22,6 +22,16 @@ public struct ConformSequence: Hashable, Sendable {
     /// The calls.
     public var calls: [ConformCall]
 
+    /// A sequence of `calls` in a window of `pages` pages, comparing `layoutPages` pages from `layoutFromPage`.
+    public init(index: Int, kind: Kind, pages: Int, layoutFromPage: Int, layoutPages: Int, calls: [ConformCall]) {
+        self.index = index
+        self.kind = kind
+        self.pages = pages
+        self.layoutFromPage = layoutFromPage
+        self.layoutPages = layoutPages
+        self.calls = calls
+    }
+
     /// The same sequence with other calls (for shrinking).
     public func with(calls: [ConformCall]) -> ConformSequence {
         var copy = self
