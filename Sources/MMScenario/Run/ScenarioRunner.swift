@@ -12,8 +12,6 @@ public struct ScenarioRunner {
     var tasks: [String: TaskID] = [:]
     /// Mapped regions by name: start and page-aligned length.
     var regions: [String: (start: UInt64, length: UInt64)] = [:]
-    /// Declared files by name.
-    var fileIDs: [String: FileID] = [:]
     /// The report being built.
     var report: RunReport
     /// The tokens the last access step returned, one per completed access.
@@ -21,7 +19,8 @@ public struct ScenarioRunner {
     /// Pages touched by access steps so far (bounded by `maxPagesPerRun`).
     var pagesTouched: UInt64 = 0
 
-    /// Builds the machine, its threads and its files.
+    /// Builds the machine, its threads and its files (in order, so that the files are descriptors 3, 4, ... of every
+    /// call, as `Machine.fileID(forDescriptor:)` maps them).
     public init(scenario: Scenario) {
         self.scenario = scenario
         machine = Machine(config: scenario.config)
@@ -31,7 +30,7 @@ public struct ScenarioRunner {
         report.mergeVMAs = scenario.config.mergeVMAs
         report.pti = scenario.config.pti
         for spec in scenario.files {
-            fileIDs[spec.name] = machine.createFile(
+            _ = machine.createFile(
                 name: spec.name, sizePages: spec.sizePages, readable: spec.readable, writable: spec.writable,
                 noexec: spec.noexec, sealWrite: spec.sealWrite, isShmem: spec.shmem)
         }
