@@ -33,7 +33,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "MMHost", swiftSettings: strictSettings),
-        .target(name: "MMOracle", dependencies: ["MMKernel", "MMHost"], swiftSettings: strictSettings),
+        .target(
+            name: "MMOracle", dependencies: ["MMHardware", "MMKernel", "MMHost"], swiftSettings: strictSettings),
         // The flush oracle: scenarios run on the real kernel under tlb:tlb_flush and on the model.
         .target(
             name: "MMProbe", dependencies: ["MMScenario", "MMKernel", "MMHost"], swiftSettings: strictSettings),
@@ -80,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MMOracleTests",
-            dependencies: ["MMOracle", "MMKernel", "MMHost"],
+            dependencies: ["MMOracle", "MMKernel", "MMHardware", "MMHost", "MMScenario"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -100,9 +100,10 @@ struct Conform: ParsableCommand {
             for (difference, path) in zip(report.differences, written) {
                 let outcome = difference.outcome
                 print(
-                    "difference (sequence \(difference.original.index), \(difference.shrunk.ops.count) calls): \(path)")
+                    "difference (sequence \(difference.original.index), \(difference.shrunk.calls.count) calls): \(path)"
+                )
                 if let last = outcome.differenceAt {
-                    print("  call:   \(difference.shrunk.ops[last])")
+                    print("  call:   \(difference.shrunk.calls[last])")
                     print("  kernel: \(outcome.kernel[last])")
                     print("  model:  \(outcome.model[last])")
                 }
@@ -152,7 +153,7 @@ enum ConformJSON {
         let differences = zip(report.differences, files).map { difference, file in
             let last = difference.outcome.differenceAt ?? 0
             return Difference(
-                sequence: difference.original.index, file: file, calls: difference.shrunk.ops.map(\.description),
+                sequence: difference.original.index, file: file, calls: difference.shrunk.calls.map(\.description),
                 kernel: difference.outcome.kernel.indices.contains(last) ? "\(difference.outcome.kernel[last])" : "",
                 model: difference.outcome.model.indices.contains(last) ? "\(difference.outcome.model[last])" : "")
         }

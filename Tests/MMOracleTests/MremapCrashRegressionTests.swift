@@ -16,7 +16,7 @@ import Testing
             config: KernelConfig(), window: ConformWindow(base: 0x6f00_0000_0000, pages: 48))
         var last: ConformObservation?
         for line in Self.ops {
-            last = session.run(try #require(ConformOp(wire: line)))
+            last = session.run(try #require(ConformCall(wire: line)))
         }
         // The source page stays (DONTUNMAP) and its copy at page 44 merges with it.
         #expect(last?.layout.contains("[38,45)---p") == true, "\(String(describing: last))")

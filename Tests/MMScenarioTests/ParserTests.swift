@@ -96,18 +96,24 @@ import Testing
                 "mmap", "mmap", "write", "read", "exec", "madvise", "madvise", "fork", "idle", "munmap", "expect",
                 "expect", "expect",
             ])
-        guard case .mmap(let raw) = scenario.steps[1].kind else { throw Failure.wrongKind }
-        #expect(raw.prot == 0x10)
-        #expect(raw.flags == MapFlags([.private, .fixed]).rawValue)
-        #expect(raw.fd == .named("data"))
-        #expect(raw.offset == 4096)
+        guard case .call(let raw) = scenario.steps[1].kind,
+            case .mmap(_, _, let prot, let flags, let fd, let offset) = raw.syscall
+        else { throw Failure.wrongKind }
+        #expect(prot == 0x10)
+        #expect(flags == MapFlags([.private, .fixed]).rawValue)
+        #expect(fd == 3)
+        #expect(offset == 4096)
+        #expect(raw.address?.text == "buf + 4K")
         guard case .access(let write) = scenario.steps[2].kind else { throw Failure.wrongKind }
         #expect(write.thread == "worker" && write.kind == .write && write.value == 0x11)
         #expect(write.span.pages == PageRange(lower: 0, upper: 15))
-        guard case .madvise(_, let advice) = scenario.steps[5].kind else { throw Failure.wrongKind }
-        #expect(advice == Advice.dontNeed.rawValue)
-        guard case .fork(let fork) = scenario.steps[7].kind else { throw Failure.wrongKind }
-        #expect(fork.child == "kid" && fork.cpu == 2)
+        guard case .call(let madvise) = scenario.steps[5].kind, case .madvise(_, _, let advice) = madvise.syscall
+        else { throw Failure.wrongKind }
+        #expect(advice == Int64(Advice.dontNeed.rawValue))
+        guard case .call(let fork) = scenario.steps[7].kind, case .fork(let child, let cpu) = fork.syscall else {
+            throw Failure.wrongKind
+        }
+        #expect(child == "kid" && cpu == CPUID(2))
         guard case .idle(let cpu) = scenario.steps[8].kind else { throw Failure.wrongKind }
         #expect(cpu == 1)
         #expect(scenario.steps[9].note == "gone")

@@ -12,14 +12,20 @@ import Testing
             yaml: "machine: \(machine)\nsteps:\n  - mmap: {region: buf, length: 16 pages}\n" + steps, file: "p.yaml")
     }
 
-    /// The mprotect step of a one-step scenario.
-    static func mprotect(_ line: String) throws -> MprotectStep {
+    /// The prot, key (nil for mprotect) and range of the mprotect or pkey_mprotect step of a one-step scenario.
+    static func mprotect(_ line: String) throws -> (prot: UInt64, pkey: Int64?, span: Span) {
         let scenario = try parse("  - " + line + "\n")
-        guard case .mprotect(let step) = scenario.steps[1].kind else {
+        guard case .call(let step) = scenario.steps[1].kind, let span = step.span else {
             Issue.record("not an mprotect step")
             throw ScenarioError(SourceLocation(file: "p.yaml", line: 1, column: 1), "not mprotect")
         }
-        return step
+        switch step.syscall {
+        case .mprotect(_, _, let prot): return (prot, nil, span)
+        case .pkeyMprotect(_, _, let prot, let pkey): return (prot, pkey, span)
+        default:
+            Issue.record("not an mprotect step")
+            throw ScenarioError(SourceLocation(file: "p.yaml", line: 1, column: 1), "not mprotect")
+        }
     }
 
     @Test func protSpellings() throws {
@@ -54,8 +60,10 @@ import Testing
             ])
         let allSyscalls = scenario.steps.dropFirst().allSatisfy { $0.isSyscall }
         #expect(allSyscalls)
-        guard case .execve(let exec) = scenario.steps[8].kind else { return #expect(Bool(false)) }
-        #expect(exec.argumentPages == 4 && exec.executableStack == false)
+        guard case .call(let exec) = scenario.steps[8].kind, case .execve(let pages, let stack) = exec.syscall else {
+            return #expect(Bool(false))
+        }
+        #expect(pages == 4 && stack == false)
     }
 
     @Test func stepsRun() throws {

@@ -16,6 +16,12 @@ public struct Signal: Hashable, Sendable, CustomStringConvertible {
     public var code: String
     public var address: UInt64
 
+    public init(name: String, code: String, address: UInt64) {
+        self.name = name
+        self.code = code
+        self.address = address
+    }
+
     public var description: String { "\(name) {si_code=\(code), si_addr=0x\(String(address, radix: 16))}" }
 }
 

@@ -94,7 +94,7 @@ extension Machine {
     /// (0 to 2 are the standard streams, which cannot be mapped). Any other number is a bad descriptor, for which
     /// mmap answers EBADF.
     public func fileID(forDescriptor fd: Int64) -> FileID {
-        let index = fd - 3
-        return index >= 0 && index < Int64(files.count) ? FileID(rawValue: Int(index)) : FileID(rawValue: -1)
+        guard fd >= 3, fd - 3 < Int64(files.count) else { return FileID(rawValue: -1) }
+        return FileID(rawValue: Int(fd - 3))
     }
 }

@@ -1,4 +1,4 @@
-/// Where ``ConformOp/fill(headroom:)`` maps and splits, the same on both sides: the window's interior from page 2
+/// Where ``ConformCall/fill(headroom:)`` maps and splits, the same on both sides: the window's interior from page 2
 /// to the page before the upper guard's neighbour, split by 1-page read-only mprotects at odd pages (+2 VMAs each),
 /// and, for an odd remainder, at its last page (+1).
 public struct ConformFillPlan: Hashable, Sendable {

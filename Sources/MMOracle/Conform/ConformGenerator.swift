@@ -1,3 +1,5 @@
+import MMKernel
+
 /// Generates the random call sequences of `mmsim conform` from a seed: mmap (fixed and fixed-noreplace, anonymous
 /// private and shared, file mappings of read-only, read-write and sealed files, grows-down), mprotect and
 /// pkey_mprotect, munmap, madvise and mremap, with adversarial arguments (zero and wrapping lengths, unaligned addresses
@@ -27,52 +29,57 @@ public struct ConformGenerator: Sendable {
         _ = random.next()
         switch kind {
         case .normal:
-            let ops = (0..<count).map { _ in ConformGenerator.op(&random, low: 0, pages: normalPages) }
+            let calls = (0..<count).map { _ in ConformGenerator.call(&random, low: 0, pages: normalPages) }
             return ConformSequence(
-                index: index, kind: kind, pages: normalPages, layoutFromPage: 0, layoutPages: normalPages, ops: ops)
+                index: index, kind: kind, pages: normalPages, layoutFromPage: 0, layoutPages: normalPages,
+                calls: calls)
         case .nearMaxMapCount:
             let pages = maxMapCount + 160
             let tail = 96
-            var ops: [ConformOp] = [.fill(headroom: random.below(5))]
-            ops += (1..<max(count, 2)).map { _ in ConformGenerator.op(&random, low: pages - tail, pages: pages) }
+            var calls: [ConformCall] = [.fill(headroom: random.below(5))]
+            calls += (1..<max(count, 2)).map { _ in ConformGenerator.call(&random, low: pages - tail, pages: pages) }
             return ConformSequence(
-                index: index, kind: kind, pages: pages, layoutFromPage: pages - tail, layoutPages: tail, ops: ops)
+                index: index, kind: kind, pages: pages, layoutFromPage: pages - tail, layoutPages: tail, calls: calls)
         }
     }
 
     /// One random call acting on pages `low..<pages` of a window of `pages` pages.
-    static func op(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformOp {
+    static func call(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformCall {
         switch random.below(100) {
         case 0..<28: return mmap(&random, low: low, pages: pages)
         case 28..<58:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: true)
-            return .mprotect(address: address, length: length, prot: protection(&random, length: length))
+            let prot = register(protection(&random, length: length))
+            return .call(.mprotect(address: 0, length: length, prot: prot), address: address)
         case 58..<64:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: true)
-            return .pkeyMprotect(
-                address: address, length: length, prot: protection(&random, length: length),
-                pkey: random.pick([-1, -1, -1, -1, 0, 1, 15, 16, -2]))
+            let prot = register(protection(&random, length: length))
+            let pkey = Int64(random.pick([-1, -1, -1, -1, 0, 1, 15, 16, -2] as [Int32]))
+            return .call(.pkeyMprotect(address: 0, length: length, prot: prot, pkey: pkey), address: address)
         case 64..<80:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: false)
-            return .munmap(address: address, length: length)
+            return .call(.munmap(address: 0, length: length), address: address)
         case 80..<92:
             return mremap(&random, low: low, pages: pages)
         default:
             let (address, length) = range(&random, low: low, pages: pages, stopsAtHoles: false)
             let advice: [Int32] = [4, 4, 8, 8, 10, 10, 11, 14, 14, 15, 15, 0, 1, 2, 3, 16, 17, 5, 99, -1]
-            return .madvise(address: address, length: length, advice: random.pick(advice))
+            return .call(.madvise(address: 0, length: length, advice: Int64(random.pick(advice))), address: address)
         }
     }
 
+    /// A 32-bit argument (`int prot`, `int flags`) as the register holds it when the caller zero-extends it.
+    static func register(_ value: Int32) -> UInt64 { UInt64(UInt32(bitPattern: value)) }
+
     /// A random mmap inside the window (MAP_FIXED or MAP_FIXED_NOREPLACE), sometimes with bad arguments.
-    static func mmap(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformOp {
+    static func mmap(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformCall {
         let start = low + random.below(pages - low)
         let room = pages - start
         var length = UInt64(1 + random.below(min(8, room))) * 4096
         var offset: UInt64 = 0
         var prot: Int32 = random.pick([0, 1, 3, 3, 3, 5, 7, 2, 4])
         var flags: Int32 = random.chance(70) ? 0x10 : 0x10_0000
-        var fd = ConformFD.none
+        var fd: Int64 = -1
         var address = ConformAddress.window(Int64(start) * 4096)
         switch random.below(100) {
         case 0..<55: flags |= 0x02 | 0x20
@@ -80,7 +87,7 @@ public struct ConformGenerator: Sendable {
         default:
             flags |= random.chance(60) ? 0x02 : 0x01
             let file = random.below(ConformFile.all.count)
-            fd = .file(file)
+            fd = Int64(3 + file)
             offset = UInt64(random.below(ConformFile.all[file].pages)) * 4096
             if prot & 2 != 0 && random.chance(50) { prot = random.pick([1, 5]) }
         }
@@ -93,7 +100,7 @@ public struct ConformGenerator: Sendable {
             case 1: address = .window(Int64(start) * 4096 + 0x123)
             case 2: offset = 100
             case 3: flags = (flags & ~0x0f) | random.pick([0, 0x4, 0xf])
-            case 4: fd = .raw(999)
+            case 4: fd = 999
             case 5: flags &= ~0x20
             case 6: flags = (flags & ~0x0f) | 0x03
             case 7: flags = (flags & ~0x0f) | 0x01 | 0x100
@@ -101,13 +108,15 @@ public struct ConformGenerator: Sendable {
             default: length = length - 4096 + UInt64(1 + random.below(4095))
             }
         }
-        return .mmap(address: address, length: length, prot: prot, flags: flags, fd: fd, offset: offset)
+        let call = Syscall.mmap(
+            address: 0, length: length, prot: register(prot), flags: register(flags), fd: fd, offset: offset)
+        return .call(call, address: address)
     }
 
     /// A random mremap whose every effect stays inside pages `low..<pages`: a resize in place (shrinking, growing
     /// at most to the window's end, or no change), a MREMAP_MAYMOVE|MREMAP_FIXED move (with or without resize, and
     /// rarely MREMAP_DONTUNMAP) to a target inside the window, or arguments that fail early.
-    static func mremap(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformOp {
+    static func mremap(_ random: inout ConformRandom, low: Int, pages: Int) -> ConformCall {
         let start = low + random.below(pages - low)
         let room = pages - start
         let oldPages = 1 + random.below(min(8, room))
@@ -143,8 +152,9 @@ public struct ConformGenerator: Sendable {
             default: if case .window(let offset) = newAddress { newAddress = .window(offset + 0x10) }
             }
         }
-        return .mremap(
-            address: address, oldLength: oldLength, newLength: newLength, flags: flags, newAddress: newAddress)
+        let call = Syscall.mremap(
+            address: 0, oldLength: oldLength, newLength: newLength, flags: register(flags), newAddress: 0)
+        return .call(call, address: address, newAddress: newAddress)
     }
 
     /// A random range over pages `low..<pages`, possibly with holes, crossing an edge by a few pages, unaligned,

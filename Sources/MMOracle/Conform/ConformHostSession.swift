@@ -39,15 +39,17 @@ public final class ConformHostSession {
         self.maxMapCount = maxMapCount
     }
 
-    /// Runs `op` in the worker; returns what the kernel did and the number of VMAs outside the window after it.
-    public func run(_ op: ConformOp) throws -> (observation: ConformObservation, outside: Int) {
+    /// Runs `call` in the worker; returns what the kernel did and the number of VMAs outside the window after it.
+    /// A call the worker cannot make on the real kernel (``ConformCall/isHostRunnable``) is refused here.
+    public func run(_ call: ConformCall) throws -> (observation: ConformObservation, outside: Int) {
+        guard call.isHostRunnable else { throw Failure(description: "'\(call)' cannot run on the real kernel") }
         do {
-            try child.writeLine(op.description)
+            try child.writeLine(call.description)
         } catch {
-            throw Failure(description: "worker gone before '\(op)': \(error)")
+            throw Failure(description: "worker gone before '\(call)': \(error)")
         }
         guard let line = try child.readLine() else {
-            throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) on '\(op)'")
+            throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) on '\(call)'")
         }
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
         guard fields.count == 3, let outside = Int(fields[2]) else {

@@ -10,7 +10,7 @@ public struct ConformModelSession {
     public let task: TaskID
     /// The window, at the address the worker got.
     public let window: ConformWindow
-    /// The prepared files, in ``ConformFile/all`` order.
+    /// The prepared files, in ``ConformFile/all`` order: descriptors 3, 4, ... of the calls.
     let files: [FileID]
 
     /// Builds the machine from `config` and sets up the window as the worker does (a `PROT_NONE` mapping whose
@@ -39,53 +39,25 @@ public struct ConformModelSession {
         machine.relativeLayout(machine.task(task).mm, base: window.layoutBase, length: window.layoutLength)
     }
 
-    /// Runs `op` and returns the result and layout.
-    public mutating func run(_ op: ConformOp) -> ConformObservation {
-        ConformObservation(result: result(of: op), layout: layout)
+    /// Runs `call` and returns the result and layout.
+    public mutating func run(_ call: ConformCall) -> ConformObservation {
+        ConformObservation(result: result(of: call), layout: layout)
     }
 
-    /// Runs `op`, returning `0`, an address, or the errno name.
-    mutating func result(of op: ConformOp) -> String {
-        let base = window.base
-        let unsigned = { (value: Int32) in UInt64(UInt32(bitPattern: value)) }
-        do {
-            switch op {
-            case .mmap(let address, let length, let prot, let flags, let fd, let offset):
-                let file: FileID?
-                switch fd {
-                case .none: file = nil
-                case .file(let index): file = index < files.count ? files[index] : FileID(rawValue: 999)
-                case .raw: file = FileID(rawValue: 999)
-                }
-                let mapped = try machine.mmap(
-                    task, address: address.resolve(base: base), length: length,
-                    prot: Protection(rawValue: unsigned(prot)), flags: MapFlags(rawValue: unsigned(flags)), file: file,
-                    offset: offset)
-                return ConformAddress.describeResult(mapped, base: base, length: window.length)
-            case .mprotect(let address, let length, let prot):
-                try machine.mprotect(task, address.resolve(base: base), length, prot: unsigned(prot))
-            case .pkeyMprotect(let address, let length, let prot, let pkey):
-                try machine.pkeyMprotect(
-                    task, address.resolve(base: base), length, prot: unsigned(prot), pkey: Int(pkey))
-            case .munmap(let address, let length):
-                try machine.munmap(task, address.resolve(base: base), length)
-            case .madvise(let address, let length, let advice):
-                try machine.madvise(task, address.resolve(base: base), length, advice: advice)
-            case .mremap(let address, let oldLength, let newLength, let flags, let newAddress):
-                let moved = try machine.mremap(
-                    task, address.resolve(base: base), oldLength, newLength, flags: unsigned(flags),
-                    newAddress: newAddress.resolve(base: base))
-                return ConformAddress.describeResult(moved, base: base, length: window.length)
-            case .fill(let headroom):
-                return fill(headroom: headroom)
-            }
-            return "0"
-        } catch {
-            return error.description
+    /// Runs `call` through `Machine.perform(_:by:)` with the window's base filled in, returning the result text
+    /// (``ConformObservation/resultText(_:for:window:)``).
+    mutating func result(of call: ConformCall) -> String {
+        switch call {
+        case .fill(let headroom):
+            return fill(headroom: headroom)
+        case .syscall:
+            let resolved = call.resolved(base: window.base)!
+            let outcome = machine.perform(resolved, by: task)
+            return ConformObservation.resultText(outcome, for: resolved, window: window)
         }
     }
 
-    /// ``ConformOp/fill(headroom:)`` in the model: the same plan, against the model's `maxMapCount`.
+    /// ``ConformCall/fill(headroom:)`` in the model: the same plan, against the model's `maxMapCount`.
     mutating func fill(headroom: Int) -> String {
         let plan = ConformFillPlan(window: window)
         do {

@@ -102,7 +102,8 @@ public struct ConformRunner {
             if outcome.differenceAt != nil {
                 let difference = shrink(sequence, outcome)
                 report.differences.append(difference)
-                progress("difference: sequence \(sequence.index), \(difference.shrunk.ops.count) calls after shrinking")
+                progress(
+                    "difference: sequence \(sequence.index), \(difference.shrunk.calls.count) calls after shrinking")
             }
         }
         return report
@@ -131,15 +132,15 @@ public struct ConformRunner {
             outcome.problem = "model window setup failed: \(error)"
             return outcome
         }
-        for (index, op) in sequence.ops.enumerated() {
+        for (index, call) in sequence.calls.enumerated() {
             let kernel: ConformObservation
             do {
-                kernel = try host.run(op).observation
+                kernel = try host.run(call).observation
             } catch {
                 outcome.problem = "\(error)"
                 return outcome
             }
-            let modelled = model.run(op)
+            let modelled = model.run(call)
             outcome.kernel.append(kernel)
             outcome.model.append(modelled)
             outcome.compared += 1
@@ -153,17 +154,17 @@ public struct ConformRunner {
 
     /// Shrinks a differing sequence and writes its reproducer text.
     func shrink(_ sequence: ConformSequence, _ outcome: Outcome) -> Difference {
-        let prefix = Array(sequence.ops.prefix(outcome.differenceAt! + 1))
-        let ops = ConformShrinker.shrink(prefix, budget: 300) { candidate in
-            compare(sequence.with(ops: candidate)).differenceAt != nil
+        let prefix = Array(sequence.calls.prefix(outcome.differenceAt! + 1))
+        let calls = ConformShrinker.shrink(prefix, budget: 300) { candidate in
+            compare(sequence.with(calls: candidate)).differenceAt != nil
         }
-        var shrunk = sequence.with(ops: ops)
+        var shrunk = sequence.with(calls: calls)
         var final = compare(shrunk)
         if final.differenceAt == nil {
-            shrunk = sequence.with(ops: prefix)
+            shrunk = sequence.with(calls: prefix)
             final = compare(shrunk)
         }
-        if let last = final.differenceAt { shrunk.ops = Array(shrunk.ops.prefix(last + 1)) }
+        if let last = final.differenceAt { shrunk.calls = Array(shrunk.calls.prefix(last + 1)) }
         let name = "conform-seed\(seed)-seq\(sequence.index)"
         let reproducer: String
         let fileName: String

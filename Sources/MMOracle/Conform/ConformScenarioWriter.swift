@@ -1,8 +1,10 @@
+import MMHardware
 import MMKernel
 
 /// Writes a shrunk difference as a scenario file (docs/scenario-format.md) whose expectations are the real
-/// kernel's answers, so `mmsim run FILE` shows the model failing where it disagrees. Written as text: this module
-/// does not link the YAML library.
+/// kernel's answers, so `mmsim run FILE` shows the model failing where it disagrees. Every call of the vocabulary
+/// becomes a step with its raw arguments (addresses relative to the window's region `win`), so the reproducer runs
+/// the very calls the oracle compared. Written as text: this module does not link the YAML library.
 public enum ConformScenarioWriter {
     /// The region name of the window in the scenario.
     static let region = "win"
@@ -13,7 +15,7 @@ public enum ConformScenarioWriter {
         profile: HostProfile, machineYAML: String
     ) -> String {
         var lines = [
-            "# mmsim conform --seed \(seed): sequence \(sequence.index) shrunk to \(sequence.ops.count) calls.",
+            "# mmsim conform --seed \(seed): sequence \(sequence.index) shrunk to \(sequence.calls.count) calls.",
             "# Expectations are what Linux \(profile.release) did; the model disagrees at the last call.",
             "name: conform seed \(seed) sequence \(sequence.index)",
             "description: minimal reproducer found by mmsim conform (real kernel vs model)",
@@ -30,13 +32,9 @@ public enum ConformScenarioWriter {
             "  - mmap: {region: \(region), addr: \(hex(window.base)), length: \(window.pages) pages, prot: none, "
                 + "flags: [private, anonymous, fixed]}")
         lines.append("  - munmap: {addr: \(region) + 1 page, length: \(window.pages - 2) pages}")
-        for (op, observation) in zip(sequence.ops, kernel) {
-            lines.append("  - " + step(op))
-            if KernelErrno(name: observation.result) != nil || !observation.result.hasPrefix("E") {
-                lines.append("    expect: {result: \(result(observation.result))}")
-            } else {
-                lines.append("    # kernel result \(observation.result) has no model errno: not checked")
-            }
+        for (call, observation) in zip(sequence.calls, kernel) {
+            lines.append("  - " + step(call))
+            lines.append("    " + expectation(call, observation.result))
             lines.append("  - expect:")
             lines.append(
                 "      layout: {region: \(region), pages: \(window.pages), is: \"\(observation.layout)\"}")
@@ -54,42 +52,93 @@ public enum ConformScenarioWriter {
             "# mmsim conform op list (wire form); window \(sequence.pages) pages, compared pages "
                 + "\(sequence.layoutFromPage)..<\(sequence.layoutFromPage + sequence.layoutPages)"
         ]
-        for (index, op) in sequence.ops.enumerated() {
-            lines.append(op.description)
+        for (index, call) in sequence.calls.enumerated() {
+            lines.append(call.description)
             if index < kernel.count { lines.append("#   kernel: \(kernel[index])") }
             if index < model.count { lines.append("#   model:  \(model[index])") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// One step line for `op`.
-    static func step(_ op: ConformOp) -> String {
-        switch op {
-        case .mmap(let address, let length, let prot, let flags, let fd, let offset):
-            var fields = "addr: \(addressText(address)), length: \(hex(length)), prot: \(hex32(prot)), "
-            fields += "flags: \(hex32(flags))"
-            switch fd {
-            case .none: break
-            case .file(let index): fields += ", fd: \(ConformFile.all[index].name)"
-            case .raw(let number): fields += ", fd: \(number)"
+    /// One step line for `call`: the scenario step of the same call with the same raw arguments.
+    static func step(_ call: ConformCall) -> String {
+        guard case .syscall(let syscall, _) = call else {
+            if case .fill(let headroom) = call { return "# fill \(headroom): not expressible as steps" }
+            return "# \(call)"
+        }
+        let address = call.address(.address).map(addressText) ?? ""
+        let length = syscall.value(of: .length).map(hex) ?? ""
+        let range = "addr: \(address), length: \(length)"
+        switch syscall {
+        case .mmap(_, _, let prot, let flags, let fd, let offset):
+            var fields = "addr: \(address), length: \(length), prot: \(hex(prot)), flags: \(hex(flags))"
+            if fd >= 3 && fd - 3 < Int64(ConformFile.all.count) {
+                fields += ", fd: \(ConformFile.all[Int(fd - 3)].name)"
+            } else if fd != -1 {
+                fields += ", fd: \(fd)"
             }
             if offset != 0 { fields += ", offset: \(hex(offset))" }
             return "mmap: {\(fields)}"
-        case .mprotect(let address, let length, let prot):
-            return "mprotect: {addr: \(addressText(address)), length: \(hex(length)), prot: \(hex32(prot))}"
-        case .pkeyMprotect(let address, let length, let prot, let pkey):
-            return "pkey_mprotect: {addr: \(addressText(address)), length: \(hex(length)), prot: \(hex32(prot)), "
-                + "pkey: \(pkey)}"
-        case .munmap(let address, let length):
-            return "munmap: {addr: \(addressText(address)), length: \(hex(length))}"
-        case .madvise(let address, let length, let advice):
-            return "madvise: {addr: \(addressText(address)), length: \(hex(length)), advice: \(advice)}"
-        case .mremap:
-            return "# \(op): mremap is not a scenario step"
-        case .fill(let headroom):
-            return "# fill \(headroom): not expressible as steps"
+        case .munmap: return "munmap: {\(range)}"
+        case .mprotect(_, _, let prot): return "mprotect: {\(range), prot: \(hex(prot))}"
+        case .pkeyMprotect(_, _, let prot, let pkey):
+            return "pkey_mprotect: {\(range), prot: \(hex(prot)), pkey: \(Int32(truncatingIfNeeded: pkey))}"
+        case .pkeyAlloc(let flags, let rights):
+            return "pkey_alloc: {flags: \(hex(flags)), access_rights: \(hex(rights))}"
+        case .pkeyFree(let pkey): return "pkey_free: {pkey: \(Int32(truncatingIfNeeded: pkey))}"
+        case .writePKRU(let value): return "pkru: {value: \(hex(UInt64(value)))}"
+        case .madvise(_, _, let advice): return "madvise: {\(range), advice: \(Int32(truncatingIfNeeded: advice))}"
+        case .mremap(_, _, let newLength, let flags, _):
+            let target = call.address(.newAddress).map(addressText) ?? "0x0"
+            return "mremap: {addr: \(address), old_length: \(length), new_length: \(hex(newLength)), "
+                + "flags: \(hex(flags)), new_addr: \(target)}"
+        case .mlock: return "mlock: {\(range)}"
+        case .mlock2(_, _, let flags): return "mlock2: {\(range), flags: \(hex(flags))}"
+        case .munlock: return "munlock: {\(range)}"
+        case .mlockall(let flags): return "mlockall: {flags: \(hex(flags))}"
+        case .munlockall: return "munlockall: {}"
+        case .mseal(_, _, let flags): return "mseal: {\(range), flags: \(hex(flags))}"
+        case .prctl(let option, let arg2, let arg3, let arg4, let arg5):
+            return "prctl: {option: \(option), arg2: \(hex(arg2)), arg3: \(hex(arg3)), arg4: \(hex(arg4)), "
+                + "arg5: \(hex(arg5))}"
+        case .personality(let persona): return "personality: {persona: \(hex(persona))}"
+        case .fork(let child, let cpu): return "fork: {child: \(child), cpu: \(cpu.rawValue)}"
+        case .execve(let pages, let stack):
+            return "execve: {arg_pages: \(pages)" + (stack.map { ", exec_stack: \($0)" } ?? "") + "}"
+        case .uffdRegister(_, _, let mode): return "uffd_register: {\(range), mode: \(hex(mode))}"
+        case .uffdWriteProtect(_, _, let mode): return "uffd_wp: {\(range), mode: \(hex(mode))}"
+        case .numaScan: return "numa_scan: {\(range)}"
+        case .access(_, let kind, let value):
+            switch kind {
+            case .read: return "read: {addr: \(address)}"
+            case .write: return "write: {addr: \(address), value: \(hex(value))}"
+            case .execute: return "exec: {addr: \(address)}"
+            }
         }
     }
+
+    /// The expectation line for the kernel's result `text` of `call`: `signal:`/`code:` when it raised a signal
+    /// (an access, or an instruction such as WRPKRU), `value:` for an access that completed, `result:` for a call;
+    /// a comment where the model has no spelling for it (an errno it never returns, a signal code it never raises).
+    static func expectation(_ call: ConformCall, _ text: String) -> String {
+        let parts = text.split(separator: "/")
+        if parts.count == 2 && parts[0].hasPrefix("SIG") {
+            let code = modelSignalCodes.contains(String(parts[1])) ? ", code: \(parts[1])" : ""
+            return "expect: {signal: \(parts[0])\(code)}"
+        }
+        if case .syscall(.access, _) = call { return "expect: {value: \(text)}" }
+        if case .syscall(.fork, _) = call, UInt64(text) != nil {
+            // The worker's and the scenario's child numbers differ (a task number, a pid): only success is checked.
+            return "expect: {result: ok}"
+        }
+        if KernelErrno(name: text) != nil || !text.hasPrefix("E") { return "expect: {result: \(result(text))}" }
+        return "# kernel result \(text) has no model errno: not checked"
+    }
+
+    /// The `si_code` names a scenario can expect.
+    static let modelSignalCodes: Set<String> = [
+        "SEGV_MAPERR", "SEGV_ACCERR", "SEGV_PKUERR", "BUS_ADRERR", "UFFD_WP", "ILL_ILLOPN",
+    ]
 
     /// `win + 4096`, `win - 4096` or `0x0`.
     static func addressText(_ address: ConformAddress) -> String {
@@ -108,6 +157,4 @@ public enum ConformScenarioWriter {
     /// `0x…` for a 64-bit value.
     static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
-    /// `0x…` for 32-bit flags.
-    static func hex32(_ value: Int32) -> String { "0x" + String(UInt32(bitPattern: value), radix: 16) }
 }

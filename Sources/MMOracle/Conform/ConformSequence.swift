@@ -4,7 +4,7 @@ public struct ConformSequence: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable {
         /// Random calls over a small window, so that they overlap, split and merge.
         case normal
-        /// A ``ConformOp/fill(headroom:)`` to within a few VMAs of `vm.max_map_count`, then splits and merges
+        /// A ``ConformCall/fill(headroom:)`` to within a few VMAs of `vm.max_map_count`, then splits and merges
         /// in the window's tail.
         case nearMaxMapCount = "near-max-map-count"
     }
@@ -20,12 +20,22 @@ public struct ConformSequence: Hashable, Sendable {
     /// Compared pages.
     public var layoutPages: Int
     /// The calls.
-    public var ops: [ConformOp]
+    public var calls: [ConformCall]
+
+    /// A sequence of `calls` in a window of `pages` pages, comparing `layoutPages` pages from `layoutFromPage`.
+    public init(index: Int, kind: Kind, pages: Int, layoutFromPage: Int, layoutPages: Int, calls: [ConformCall]) {
+        self.index = index
+        self.kind = kind
+        self.pages = pages
+        self.layoutFromPage = layoutFromPage
+        self.layoutPages = layoutPages
+        self.calls = calls
+    }
 
     /// The same sequence with other calls (for shrinking).
-    public func with(ops: [ConformOp]) -> ConformSequence {
+    public func with(calls: [ConformCall]) -> ConformSequence {
         var copy = self
-        copy.ops = ops
+        copy.calls = calls
         return copy
     }
 }

@@ -1,5 +1,7 @@
 import Glibc
+import MMHardware
 import MMHost
+import MMKernel
 
 /// The real-kernel side of `mmsim conform`, run in a child process (`mmsim conform-worker`): it reserves the
 /// window, prepares the files, then executes one call per input line and answers with its result and the
@@ -8,8 +10,12 @@ import MMHost
 /// Protocol (text lines):
 /// * in: `start PAGES LAYOUT_FROM LAYOUT_PAGES 0xPREFERRED_BASE`; out: `ready 0xBASE OUTSIDE MAX_MAP_COUNT` or
 ///   `error TEXT`. OUTSIDE is the number of VMAs outside the window (the model's `max_map_count` is reduced by it).
-/// * in: a ``ConformOp`` wire line; out: `RESULT<TAB>LAYOUT<TAB>OUTSIDE`.
-/// * end of input: the worker exits 0.
+/// * in: a ``ConformCall`` wire line; out: `RESULT<TAB>LAYOUT<TAB>OUTSIDE`.
+/// * end of input: the worker undoes any mlockall(2) of the sequence with munlockall(2) and exits 0.
+///
+/// A sequence's mlockall(`MCL_FUTURE`) also locks (and populates) the worker's own later allocations, such as the
+/// buffer it reads `/proc/self/maps` into; they lie outside the window, so the compared layout does not change, and
+/// the lock ends with the worker (each sequence has a fresh one).
 public enum ConformWorker {
     /// Runs the loop over `input` and `output` descriptors; returns the exit status.
     public static func run(input: Int32, output: Int32) -> Int32 {
@@ -29,12 +35,13 @@ public enum ConformWorker {
             try HostLineReader.write(
                 "ready 0x\(String(state.window.base, radix: 16)) \(ready.outside) \(maxMapCount)\n", to: output)
             state.maxMapCount = maxMapCount
+            defer { state.finish() }
             while let line = try reader.readLine() {
-                guard let op = ConformOp(wire: line) else {
-                    try HostLineReader.write("error bad op \(line)\n", to: output)
+                guard let call = ConformCall(wire: line) else {
+                    try HostLineReader.write("error bad call \(line)\n", to: output)
                     return 1
                 }
-                let result = state.execute(op)
+                let result = state.execute(call)
                 let scan = try ConformMapsScan.readSelf(window: state.window)
                 try HostLineReader.write("\(result)\t\(scan.layout)\t\(scan.outside)\n", to: output)
             }
@@ -50,10 +57,12 @@ public enum ConformWorker {
         var window: ConformWindow
         /// Descriptors of the prepared files, in ``ConformFile/all`` order.
         var fds: [Int32]
-        /// `vm.max_map_count`, for ``ConformOp/fill(headroom:)``.
+        /// `vm.max_map_count`, for ``ConformCall/fill(headroom:)``.
         var maxMapCount = 65530
+        /// Whether a call of the sequence was a successful mlockall(2), to be undone at the end.
+        var lockedAll = false
 
-        /// Parses the start line, reserves the window and prepares the files.
+        /// Parses the start line, reserves the window, prepares the files and the access code page.
         init(startLine: String) throws {
             let fields = startLine.split(separator: " ")
             guard fields.count == 5, fields[0] == "start", let pages = Int(fields[1]), let from = Int(fields[2]),
@@ -63,69 +72,51 @@ public enum ConformWorker {
             let base = try ConformWorker.reserve(pages: pages, preferred: preferred)
             window = ConformWindow(base: base, pages: pages, layoutFromPage: from, layoutPages: count)
             fds = try ConformWorker.openFiles()
+            try ConformHostAccess.install()
         }
 
-        /// Executes one call and returns its result text.
-        mutating func execute(_ op: ConformOp) -> String {
-            let base = window.base
-            let size = { (value: UInt64) in Int(bitPattern: UInt(value)) }
-            switch op {
-            case .mmap(let address, let length, let prot, let flags, let fd, let offset):
-                let descriptor: Int32
-                switch fd {
-                case .none: descriptor = -1
-                case .file(let index): descriptor = index < fds.count ? fds[index] : 999
-                case .raw(let number): descriptor = number
+        /// Executes one call and returns its result text (``ConformObservation/resultText(returned:for:window:)``,
+        /// an errno name, or `SIGNAL/CODE` for an access that faulted).
+        mutating func execute(_ call: ConformCall) -> String {
+            guard let resolved = call.resolved(base: window.base) else {
+                if case .fill(let headroom) = call { return fill(headroom: headroom) }
+                return "EINVAL"
+            }
+            if case .access(let address, let kind, let value) = resolved {
+                guard kind != .execute else { return "ENOSYS" }
+                switch ConformHostAccess.perform(store: kind == .write, address: address, value: value) {
+                case .success(let token):
+                    return ConformObservation.resultText(returned: token, for: resolved, window: window)
+                case .failure(let signal): return ConformObservation.signalText(signal.signal, code: signal.code)
                 }
-                let result = HostMemory.mmapResult(
-                    address: HostAddress(address.resolve(base: base)), length: size(length),
-                    prot: HostProtection(rawValue: prot), flags: HostMapFlags(rawValue: flags), fd: descriptor,
-                    offset: size(offset))
-                switch result {
-                case .success(let mapped):
-                    return ConformAddress.describeResult(mapped.rawValue, base: base, length: window.length)
-                case .failure(let error): return error.name
-                }
-            case .mprotect(let address, let length, let prot):
-                return outcome {
-                    () throws(HostError) in
-                    try HostMemory.mprotect(
-                        HostAddress(address.resolve(base: base)), length: size(length),
-                        prot: HostProtection(rawValue: prot))
-                }
-            case .pkeyMprotect(let address, let length, let prot, let pkey):
-                return outcome {
-                    () throws(HostError) in
-                    try HostMemory.pkeyMprotect(
-                        HostAddress(address.resolve(base: base)), length: size(length),
-                        prot: HostProtection(rawValue: prot), pkey: pkey)
-                }
-            case .munmap(let address, let length):
-                return outcome {
-                    () throws(HostError) in
-                    try HostMemory.munmap(HostAddress(address.resolve(base: base)), length: size(length))
-                }
-            case .madvise(let address, let length, let advice):
-                return outcome {
-                    () throws(HostError) in
-                    try HostMemory.madvise(
-                        HostAddress(address.resolve(base: base)), length: size(length),
-                        advice: HostAdvice(rawValue: advice))
-                }
-            case .mremap(let address, let oldLength, let newLength, let flags, let newAddress):
-                let result = ConformWorker.mremap(
-                    address.resolve(base: base), oldLength, newLength, flags, newAddress.resolve(base: base))
-                switch result {
-                case .success(let moved):
-                    return ConformAddress.describeResult(moved, base: base, length: window.length)
-                case .failure(let error): return error.name
-                }
-            case .fill(let headroom):
-                return fill(headroom: headroom)
+            }
+            switch ConformHostCall.perform(hostDescriptors(resolved)) {
+            case .success(let value):
+                if case .mlockall = resolved { lockedAll = true }
+                return ConformObservation.resultText(returned: value, for: resolved, window: window)
+            case .failure(let error):
+                return error.name
             }
         }
 
-        /// ``ConformOp/fill(headroom:)`` on the real kernel.
+        /// `call` with an mmap descriptor 3, 4, ... replaced by the worker's descriptor of that prepared file (any
+        /// other number passes unchanged: -1, or a number that is not open).
+        func hostDescriptors(_ call: Syscall) -> Syscall {
+            guard case .mmap(let address, let length, let prot, let flags, let fd, let offset) = call,
+                fd >= 3, fd - 3 < Int64(fds.count)
+            else { return call }
+            return .mmap(
+                address: address, length: length, prot: prot, flags: flags, fd: Int64(fds[Int(fd - 3)]),
+                offset: offset)
+        }
+
+        /// Undoes a sequence's mlockall, so that the worker's exit does not unlock a locked address space page by
+        /// page.
+        func finish() {
+            if lockedAll { _ = ConformHostCall.perform(.munlockall) }
+        }
+
+        /// ``ConformCall/fill(headroom:)`` on the real kernel.
         func fill(headroom: Int) -> String {
             let plan = ConformFillPlan(window: window)
             do {
@@ -142,39 +133,6 @@ public enum ConformWorker {
             } catch {
                 return "\(error)"
             }
-        }
-    }
-
-    /// `__NR_mremap` on x86-64 (Glibc's `SYS_mremap` macro does not reach Swift).
-    static let sysMremap = 25
-
-    /// `syscall(2)` with the five arguments of mremap. Swift cannot call the variadic C function, so its symbol
-    /// is looked up and called through this fixed prototype (integer arguments pass the same way on x86-64).
-    typealias SyscallFunction = @convention(c) (Int, Int, Int, Int, Int, Int) -> Int
-
-    /// The real mremap(2), through `syscall(SYS_mremap, ...)` (Glibc's `mremap` and `syscall` are variadic, which
-    /// Swift does not import): the resulting address, or the errno.
-    static func mremap(
-        _ address: UInt64, _ oldLength: UInt64, _ newLength: UInt64, _ flags: Int32, _ newAddress: UInt64
-    ) -> Result<UInt64, HostError> {
-        guard let symbol = dlsym(nil, "syscall") else {
-            return .failure(HostError(operation: "mremap", code: ENOSYS))
-        }
-        let call = unsafeBitCast(symbol, to: SyscallFunction.self)
-        let result = call(
-            sysMremap, Int(bitPattern: UInt(address)), Int(bitPattern: UInt(oldLength)),
-            Int(bitPattern: UInt(newLength)), Int(flags), Int(bitPattern: UInt(newAddress)))
-        if result == -1 { return .failure(HostError(operation: "mremap", code: errno)) }
-        return .success(UInt64(UInt(bitPattern: result)))
-    }
-
-    /// `0` or the errno name of a call.
-    static func outcome(_ call: () throws(HostError) -> Void) -> String {
-        do {
-            try call()
-            return "0"
-        } catch {
-            return error.name
         }
     }
 

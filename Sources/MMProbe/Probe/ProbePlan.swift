@@ -64,53 +64,44 @@ struct ProbePlan: Sendable {
         return plan
     }
 
-    /// The action of one step; updates `regions` after mmap.
+    /// The action of one step; updates `regions` after mmap. A call step is resolved into its `Syscall` as the
+    /// scenario runner resolves it, against the model's region addresses.
     static func action(
         for step: Step, result: StepResult, leader: String, regions: inout [String: ModelRegion], location: String
     ) throws(NotProbeable) -> ProbeAction {
-        func range(_ thread: String, _ span: Span) throws(NotProbeable) -> (UInt64, UInt64) {
-            guard thread == leader else {
-                throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
-            }
-            return try resolve(span, regions, location: location)
-        }
+        let lookup = { (name: String) in regions[name].map { (start: $0.start, length: $0.length) } }
         switch step.kind {
         case .expect: return .skip
-        case .mmap(let mmap):
-            guard mmap.thread == leader else {
+        case .call(let call):
+            if let reason = unprobeable(call.syscall) { throw NotProbeable(reason: "\(location): \(reason)") }
+            guard call.thread == leader else {
                 throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
             }
-            guard mmap.fd == .none, MapFlags(rawValue: mmap.flags).contains(.anonymous) else {
-                throw NotProbeable(reason: "\(location): file mappings are not probed")
+            let syscall: Syscall
+            switch call.resolve(lookup) {
+            case .success(let resolved): syscall = resolved
+            case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
             }
-            var hint: UInt64 = 0
-            if let address = mmap.address {
-                switch address.evaluate({ regions[$0]?.start }) {
-                case .success(let value): hint = value
-                case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
+            switch syscall {
+            case .mmap(let hint, let length, let prot, let flags, _, _):
+                var modelAddress: UInt64?
+                if case .address(let address) = result { modelAddress = address }
+                if let name = call.resultRegion {
+                    let length = (length &+ 4095) & ~4095
+                    regions[name] = modelAddress.map { ModelRegion(start: $0, length: length) }
                 }
+                return .mmap(
+                    modelAddress: modelAddress, hint: hint, length: length, prot: Int32(truncatingIfNeeded: prot),
+                    flags: Int32(truncatingIfNeeded: flags))
+            case .mprotect(let start, let length, let prot), .pkeyMprotect(let start, let length, let prot, _):
+                return .mprotect(start: start, length: length, prot: Int32(truncatingIfNeeded: prot))
+            case .munmap(let start, let length):
+                return .munmap(start: start, length: length)
+            case .madvise(let start, let length, let advice):
+                return .madvise(start: start, length: length, advice: Int32(truncatingIfNeeded: advice))
+            default:
+                throw NotProbeable(reason: "\(location): \(syscall.name) is not probed")
             }
-            var modelAddress: UInt64?
-            if case .address(let address) = result { modelAddress = address }
-            if let name = mmap.region {
-                let length = (mmap.length &+ 4095) & ~4095
-                regions[name] = modelAddress.map { ModelRegion(start: $0, length: length) }
-            }
-            return .mmap(
-                modelAddress: modelAddress, hint: hint, length: mmap.length,
-                prot: Int32(truncatingIfNeeded: mmap.prot), flags: Int32(truncatingIfNeeded: mmap.flags))
-        case .mprotect(let mprotect):
-            if let pkey = mprotect.pkey, pkey != -1 {
-                throw NotProbeable(reason: "\(location): pkey_mprotect with a key (this CPU has no PKU)")
-            }
-            let (start, length) = try range(mprotect.thread, mprotect.span)
-            return .mprotect(start: start, length: length, prot: Int32(truncatingIfNeeded: mprotect.prot))
-        case .munmap(let munmap):
-            let (start, length) = try range(munmap.thread, munmap.span)
-            return .munmap(start: start, length: length)
-        case .madvise(let madvise, let advice):
-            let (start, length) = try range(madvise.thread, madvise.span)
-            return .madvise(start: start, length: length, advice: advice)
         case .access(let access):
             if case .signal(let name, _, _) = result {
                 throw NotProbeable(reason: "\(location): the access raises \(name) in the model")
@@ -121,45 +112,37 @@ struct ProbePlan: Sendable {
             case .write: kind = .write
             case .execute: throw NotProbeable(reason: "\(location): instruction fetches are not probed")
             }
-            let (start, length) = try resolve(access.span, regions, location: location)
+            let start: UInt64
+            let length: UInt64
+            switch access.span.resolve(lookup) {
+            case .success(let range): (start, length) = range
+            case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
+            }
             let pages = max(1, (length &+ 4095) / 4096)
             return .access(
                 PageAccess(kind: kind, address: start, pages: pages, value: access.value),
                 onSpinner: access.thread != leader)
-        case .fork: throw NotProbeable(reason: "\(location): fork is not probed")
         case .idle: throw NotProbeable(reason: "\(location): a lazy (idle) CPU cannot be arranged for real")
-        case .pkeyAlloc, .pkeyFree, .pkru: throw NotProbeable(reason: "\(location): pkeys need PKU")
-        case .uffdRegister, .uffdWriteProtect: throw NotProbeable(reason: "\(location): userfaultfd is not probed")
-        case .numaScan: throw NotProbeable(reason: "\(location): the NUMA scanner cannot be driven from user space")
-        case .execve: throw NotProbeable(reason: "\(location): execve is not probed")
-        case .personality, .prctlMDWE: throw NotProbeable(reason: "\(location): process settings are not probed")
-        case .mseal: throw NotProbeable(reason: "\(location): mseal is irreversible for the probing process")
         }
     }
 
-    /// A span's model start and length: pages relative to the base, else the explicit length, else the whole
-    /// region (or one page for a bare address). Mirrors `ScenarioRunner.resolve`.
-    static func resolve(
-        _ span: Span, _ regions: [String: ModelRegion], location: String
-    ) throws(NotProbeable) -> (UInt64, UInt64) {
-        let base: UInt64
-        switch span.base.evaluate({ regions[$0]?.start }) {
-        case .success(let value): base = value
-        case .failure(let failure): throw NotProbeable(reason: "\(location): \(failure.message)")
+    /// Why a call cannot be measured on the real kernel, if it cannot (before its arguments are looked at).
+    static func unprobeable(_ call: Syscall) -> String? {
+        switch call {
+        case .mmap(_, _, _, let flags, let fd, _):
+            return fd == -1 && MapFlags(rawValue: flags).contains(.anonymous) ? nil : "file mappings are not probed"
+        case .pkeyMprotect(_, _, _, let pkey) where pkey != -1:
+            return "pkey_mprotect with a key (this CPU has no PKU)"
+        case .mprotect, .pkeyMprotect, .munmap, .madvise: return nil
+        case .fork: return "fork is not probed"
+        case .pkeyAlloc, .pkeyFree, .writePKRU: return "pkeys need PKU"
+        case .uffdRegister, .uffdWriteProtect: return "userfaultfd is not probed"
+        case .numaScan: return "the NUMA scanner cannot be driven from user space"
+        case .execve: return "execve is not probed"
+        case .personality, .prctl: return "process settings are not probed"
+        case .mseal: return "mseal is irreversible for the probing process"
+        case .mremap, .mlock, .mlock2, .munlock, .mlockall, .munlockall, .access:
+            return "\(call.name) is not probed"
         }
-        if let pages = span.pages {
-            let (offset, o1) = pages.lower.multipliedReportingOverflow(by: 4096)
-            let (start, o2) = base.addingReportingOverflow(offset)
-            let (length, o3) = pages.count.multipliedReportingOverflow(by: 4096)
-            if o1 || o2 || o3 {
-                throw NotProbeable(reason: "\(location): the range of '\(span.base.text)' overflows 64 bits")
-            }
-            return (start, length)
-        }
-        if let length = span.length { return (base, length) }
-        if let name = span.base.region, span.base.offsets.isEmpty, let region = regions[name] {
-            return (base, region.length)
-        }
-        return (base, 4096)
     }
 }

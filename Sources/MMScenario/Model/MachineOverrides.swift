@@ -1,3 +1,4 @@
+import MMHardware
 import MMKernel
 
 /// Machine settings given on the command line (`--scheme`, `--ceiling`, `--merge-vmas`, `--pti`, `--cpus`); each
@@ -81,7 +82,8 @@ extension Scenario {
         var highest = threads.map(\.cpu).max() ?? 0
         for step in steps {
             switch step.kind {
-            case .fork(let fork): highest = max(highest, fork.cpu)
+            case .call(let call):
+                if case .fork(_, let cpu) = call.syscall { highest = max(highest, cpu.rawValue) }
             case .idle(let cpu): highest = max(highest, cpu)
             default: break
             }

@@ -1,4 +1,5 @@
 import MMHardware
+import MMKernel
 
 /// One entry of `steps:`: an operation, an optional note, and what it is expected to do.
 public struct Step: Sendable {
@@ -13,51 +14,20 @@ public struct Step: Sendable {
 
     /// What a step does.
     public enum Kind: Sendable {
-        /// mmap(2); the result may be named as a region.
-        case mmap(MmapStep)
-        /// munmap(2).
-        case munmap(RangeStep)
-        /// madvise(2) with the raw advice value.
-        case madvise(RangeStep, advice: Int32)
-        /// fork(2).
-        case fork(ForkStep)
-        /// User-space loads, stores or instruction fetches over pages.
+        /// One call of the vocabulary (`Syscall`): mmap, mprotect, madvise, fork, WRPKRU, ...
+        case call(CallStep)
+        /// User-space loads, stores or instruction fetches over pages (one `Syscall.access` per page).
         case access(AccessStep)
         /// The CPU runs its idle task (lazy TLB mode).
         case idle(cpu: Int)
-        /// mprotect(2) or, with a key, pkey_mprotect(2).
-        case mprotect(MprotectStep)
-        /// pkey_alloc(2).
-        case pkeyAlloc(thread: String, flags: UInt64, accessRights: UInt64)
-        /// pkey_free(2).
-        case pkeyFree(thread: String, pkey: Int)
-        /// WRPKRU: the thread replaces its PKRU register (protection-key rights) with `value`.
-        case pkru(thread: String, value: UInt32)
-        /// `ioctl(UFFDIO_REGISTER)` in write-protect mode (plus missing mode if asked).
-        case uffdRegister(RangeStep, missing: Bool)
-        /// `ioctl(UFFDIO_WRITEPROTECT)`: protect or unprotect a range.
-        case uffdWriteProtect(RangeStep, protect: Bool)
-        /// One pass of the NUMA-balancing scanner over a range.
-        case numaScan(RangeStep)
-        /// execve(2) as far as memory goes.
-        case execve(ExecveStep)
-        /// personality(2): set or clear `READ_IMPLIES_EXEC`.
-        case personality(thread: String, readImpliesExec: Bool)
-        /// prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN).
-        case prctlMDWE(thread: String)
-        /// mseal(2): seal a range against mprotect, munmap and the like.
-        case mseal(RangeStep)
         /// A standalone `expect:` block.
         case expect
     }
 
-    /// The step's keyword as written (`mmap`, `write`, `expect`, ...).
+    /// The step's keyword as written (`mmap`, `write`, `prctl_mdwe`, `expect`, ...).
     public var keyword: String {
         switch kind {
-        case .mmap: return "mmap"
-        case .munmap: return "munmap"
-        case .madvise: return "madvise"
-        case .fork: return "fork"
+        case .call(let call): return call.keyword
         case .access(let access):
             switch access.kind {
             case .read: return "read"
@@ -65,59 +35,78 @@ public struct Step: Sendable {
             case .execute: return "exec"
             }
         case .idle: return "idle"
-        case .mprotect(let step): return step.pkey == nil ? "mprotect" : "pkey_mprotect"
-        case .pkeyAlloc: return "pkey_alloc"
-        case .pkeyFree: return "pkey_free"
-        case .pkru: return "pkru"
-        case .uffdRegister: return "uffd_register"
-        case .uffdWriteProtect: return "uffd_wp"
-        case .numaScan: return "numa_scan"
-        case .execve: return "execve"
-        case .personality: return "personality"
-        case .prctlMDWE: return "prctl_mdwe"
-        case .mseal: return "mseal"
         case .expect: return "expect"
         }
     }
 
     /// Whether the step enters the kernel as a syscall (or an ioctl, or the NUMA scanner's task work): the cost
-    /// model charges the fixed syscall cost for these. WRPKRU is a user-mode instruction, not a syscall.
+    /// model charges the fixed syscall cost for these, not for user-mode instructions such as WRPKRU.
     public var isSyscall: Bool {
-        switch kind {
-        case .access, .idle, .pkru, .expect: return false
-        default: return true
-        }
+        if case .call(let call) = kind { return call.syscall.entersKernel }
+        return false
     }
 }
 
-/// The arguments of an mmap step. Raw values are kept so that invalid arguments can be tried.
-public struct MmapStep: Sendable {
+/// A step that performs one call: the `Syscall` with every argument the file gave literally, plus the arguments
+/// given symbolically (a region, `buf + 1 page`, a page range), which only get their values when the step runs,
+/// because regions only get their addresses then.
+public struct CallStep: Sendable {
+    /// The step's keyword as written (`mprotect`, `prctl_mdwe`, `execve`, ...).
+    public var keyword: String
     /// The calling thread.
     public var thread: String
-    /// The region name given to the returned address.
-    public var region: String?
-    /// The address hint (nil = NULL).
+    /// The call; the fields named by `span`, `address` and `newAddress` hold 0 until ``resolve(_:)``.
+    public var syscall: Syscall
+    /// The range whose start and length become the call's `address` and `length` fields.
+    public var span: Span?
+    /// The expression that becomes the `address` field when there is no span (mmap's hint).
     public var address: AddressExpression?
-    /// Length in bytes.
-    public var length: UInt64
-    /// Raw `PROT_*` bits.
-    public var prot: UInt64
-    /// Raw `MAP_*` bits.
-    public var flags: UInt64
-    /// The file descriptor.
-    public var fd: FileReference
-    /// File offset in bytes.
-    public var offset: UInt64
-}
+    /// The expression that becomes mremap's `new_address`.
+    public var newAddress: AddressExpression?
+    /// The region name the result is given (mmap's `region:`, mremap's `new_region:`).
+    public var resultRegion: String?
 
-/// The fd argument of mmap.
-public enum FileReference: Hashable, Sendable {
-    /// `-1`.
-    case none
-    /// A file declared under `files:`.
-    case named(String)
-    /// A raw fd number (declared files are 3, 4, ...; anything else is a bad fd).
-    case number(Int64)
+    /// Creates a call step.
+    public init(
+        keyword: String, thread: String, syscall: Syscall, span: Span? = nil, address: AddressExpression? = nil,
+        newAddress: AddressExpression? = nil, resultRegion: String? = nil
+    ) {
+        self.keyword = keyword
+        self.thread = thread
+        self.syscall = syscall
+        self.span = span
+        self.address = address
+        self.newAddress = newAddress
+        self.resultRegion = resultRegion
+    }
+
+    /// The call with its symbolic arguments evaluated, `region` giving each mapped region's start and length; a
+    /// failure names the region that is not mapped or the expression that overflows.
+    public func resolve(
+        _ region: (String) -> (start: UInt64, length: UInt64)?
+    ) -> Result<Syscall, AddressExpression.EvaluationError> {
+        var call = syscall
+        if let span {
+            switch span.resolve(region) {
+            case .success(let range): call = call.setting(.address, to: range.start).setting(.length, to: range.length)
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        let start = { (name: String) in region(name)?.start }
+        if let address {
+            switch address.evaluate(start) {
+            case .success(let value): call = call.setting(.address, to: value)
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        if let newAddress {
+            switch newAddress.evaluate(start) {
+            case .success(let value): call = call.setting(.newAddress, to: value)
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        return .success(call)
+    }
 }
 
 /// A range of user memory: a base address, and either a page range relative to it or an explicit length.
@@ -128,6 +117,33 @@ public struct Span: Hashable, Sendable {
     public var pages: PageRange?
     /// Length in bytes, if given explicitly.
     public var length: UInt64?
+
+    /// The range's start and length in bytes: `pages` relative to the base, else `length`, else the whole region
+    /// (or one page for a bare address). `region` gives each mapped region's start and length.
+    public func resolve(
+        _ region: (String) -> (start: UInt64, length: UInt64)?
+    ) -> Result<(start: UInt64, length: UInt64), AddressExpression.EvaluationError> {
+        let pageSize: UInt64 = 4096
+        let start: UInt64
+        switch base.evaluate({ region($0)?.start }) {
+        case .success(let value): start = value
+        case .failure(let failure): return .failure(failure)
+        }
+        if let pages {
+            let (offset, o1) = pages.lower.multipliedReportingOverflow(by: pageSize)
+            let (first, o2) = start.addingReportingOverflow(offset)
+            let (length, o3) = pages.count.multipliedReportingOverflow(by: pageSize)
+            if o1 || o2 || o3 {
+                return .failure(.init(message: "the range of '\(base.text)' overflows 64 bits"))
+            }
+            return .success((first, length))
+        }
+        if let length { return .success((start, length)) }
+        if let name = base.region, base.offsets.isEmpty, let mapped = region(name) {
+            return .success((start, mapped.length))
+        }
+        return .success((start, pageSize))
+    }
 }
 
 /// An inclusive range of page indices, written `0..15`, `0..<16` or `3`.
@@ -142,24 +158,6 @@ public struct PageRange: Hashable, Sendable, CustomStringConvertible {
 
     /// `3` or `0..15`.
     public var description: String { lower == upper ? "\(lower)" : "\(lower)..\(upper)" }
-}
-
-/// The arguments of munmap and madvise.
-public struct RangeStep: Sendable {
-    /// The calling thread.
-    public var thread: String
-    /// The memory range.
-    public var span: Span
-}
-
-/// The arguments of fork.
-public struct ForkStep: Sendable {
-    /// The forking thread.
-    public var thread: String
-    /// The name of the child's thread.
-    public var child: String
-    /// The CPU the child is pinned to.
-    public var cpu: Int
 }
 
 /// The arguments of an access step.

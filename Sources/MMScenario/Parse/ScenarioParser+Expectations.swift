@@ -9,8 +9,6 @@ enum ExpectContext {
     case access
     /// After idle: counters.
     case idle
-    /// After an instruction that is no memory access (`pkru`, WRPKRU): counters.
-    case instruction
     /// A step of its own: state checks (`layout`, `contents`, `vmas`) and counters of the previous step.
     case standalone
 
@@ -18,9 +16,9 @@ enum ExpectContext {
     var keys: [String] {
         let counters = Expectation.Counter.allCases.map(\.rawValue) + ["resolutions", "flush_pages", "flush_strides"]
         switch self {
-        case .syscall: return ["result"] + counters
+        case .syscall: return ["result", "signal", "code"] + counters
         case .access: return ["value", "signal", "code"] + counters
-        case .idle, .instruction: return counters
+        case .idle: return counters
         case .standalone: return ["layout", "contents", "vmas", "vma"] + counters
         }
     }

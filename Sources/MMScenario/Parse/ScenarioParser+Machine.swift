@@ -103,7 +103,7 @@ extension ScenarioParser {
             let fields = try reader.fields(element, "a file", allowed: keys)
             let nameNode = try fields.required("name", reader)
             let name = try reader.name(nameNode, "file name")
-            guard !fileNames.contains(name) else { throw reader.error(nameNode, "file '\(name)' is declared twice") }
+            guard fileNames[name] == nil else { throw reader.error(nameNode, "file '\(name)' is declared twice") }
             let sizeNode = try fields.required("size", reader)
             let bytes = try reader.size(sizeNode, "file size")
             guard bytes <= 1 << 46 else { throw reader.error(sizeNode, "file size must be at most 64T") }
@@ -121,7 +121,7 @@ extension ScenarioParser {
                 guard let node = fields[key] else { return false }
                 return try reader.boolean(node, key)
             }
-            fileNames.insert(name)
+            fileNames[name] = Int64(3 + specs.count)
             specs.append(
                 FileSpec(
                     name: name, sizePages: (bytes + 4095) >> 12, readable: readable, writable: writable,

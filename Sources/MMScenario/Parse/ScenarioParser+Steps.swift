@@ -6,6 +6,10 @@ extension ScenarioParser {
     /// The operations a step can perform (exactly one per step, except a standalone `expect`).
     static let operations =
         ["mmap", "munmap", "madvise", "fork", "read", "write", "exec", "idle"] + protectionOperations
+        + memoryOperations
+
+    /// The keys that give a range: a base (`region` or `addr`) and pages or a length.
+    static let rangeKeys = ["thread", "region", "addr", "pages", "page", "length"]
 
     /// Parses one entry of `steps:`.
     mutating func parseStep(_ node: Node) throws(ScenarioError) -> Step {
@@ -29,27 +33,6 @@ extension ScenarioParser {
         let kind: Step.Kind
         let context: ExpectContext
         switch operation {
-        case "mmap":
-            kind = .mmap(try parseMmap(body))
-            context = .syscall
-        case "munmap":
-            let fieldsOfBody = try reader.fields(
-                body, "munmap", allowed: ["thread", "region", "addr", "pages", "page", "length"])
-            kind = .munmap(
-                RangeStep(thread: try thread(fieldsOfBody["thread"]), span: try parseSpan(fieldsOfBody, body)))
-            context = .syscall
-        case "madvise":
-            let keys = ["thread", "region", "addr", "pages", "page", "length", "advice"]
-            let fieldsOfBody = try reader.fields(body, "madvise", allowed: keys)
-            let range = RangeStep(thread: try thread(fieldsOfBody["thread"]), span: try parseSpan(fieldsOfBody, body))
-            kind = .madvise(range, advice: try parseAdvice(try fieldsOfBody.required("advice", reader)))
-            context = .syscall
-        case "fork":
-            kind = .fork(try parseFork(body))
-            context = .syscall
-        case _ where Self.protectionOperations.contains(operation) || isExecve(operation, body):
-            kind = try parseProtectionStep(operation, body)
-            context = operation == "pkru" ? .instruction : .syscall
         case "idle":
             if case .scalar = body {
                 kind = .idle(cpu: try cpu(body))
@@ -58,9 +41,12 @@ extension ScenarioParser {
                 kind = .idle(cpu: try cpu(try fieldsOfBody.required("cpu", reader)))
             }
             context = .idle
-        default:
+        case _ where ["read", "write", "exec"].contains(operation) && !isExecve(operation, body):
             kind = .access(try parseAccess(body, operation))
             context = .access
+        default:
+            kind = .call(try parseCall(operation, body))
+            context = .syscall
         }
         let expectations = try fields["expect"].map { node throws(ScenarioError) in
             try parseExpectations(node, context: context)
@@ -68,40 +54,77 @@ extension ScenarioParser {
         return Step(location: reader.location(node), kind: kind, note: note, expectations: expectations ?? [])
     }
 
+    /// Parses the body of an operation that performs one call.
+    mutating func parseCall(_ operation: String, _ body: Node) throws(ScenarioError) -> CallStep {
+        switch operation {
+        case "mmap":
+            return try parseMmap(body)
+        case "munmap":
+            let (_, thread, span) = try parseRange(body, operation)
+            return CallStep(keyword: operation, thread: thread, syscall: .munmap(address: 0, length: 0), span: span)
+        case "madvise":
+            let (fields, thread, span) = try parseRange(body, operation, extra: ["advice"])
+            let advice = Int64(try parseAdvice(try fields.required("advice", reader)))
+            return CallStep(
+                keyword: operation, thread: thread, syscall: .madvise(address: 0, length: 0, advice: advice), span: span
+            )
+        case "fork":
+            return try parseFork(body)
+        case _ where Self.memoryOperations.contains(operation):
+            return try parseMemoryStep(operation, body)
+        default:
+            return try parseProtectionStep(operation, body)
+        }
+    }
+
+    /// The thread and range of a range call (`extra` keys allowed besides the range's), with the mapping's fields.
+    /// `lengthKey` names the length (mremap's is `old_length`).
+    func parseRange(
+        _ body: Node, _ operation: String, extra: [String] = [], lengthKey: String = "length"
+    ) throws(ScenarioError) -> (Fields, thread: String, span: Span) {
+        let keys = Self.rangeKeys.filter { $0 != "length" } + [lengthKey] + extra
+        let fields = try reader.fields(body, operation, allowed: keys)
+        return (fields, try thread(fields["thread"]), try parseSpan(fields, body, lengthKey: lengthKey))
+    }
+
     /// Parses the arguments of mmap; a `region:` becomes known to later steps.
-    mutating func parseMmap(_ node: Node) throws(ScenarioError) -> MmapStep {
+    mutating func parseMmap(_ node: Node) throws(ScenarioError) -> CallStep {
         let keys = ["thread", "region", "addr", "length", "prot", "flags", "fd", "offset"]
         let fields = try reader.fields(node, "mmap", allowed: keys)
-        var step = MmapStep(
-            thread: try thread(fields["thread"]), region: nil, address: nil,
-            length: try reader.size(try fields.required("length", reader), "length"),
-            prot: Protection.read.rawValue | Protection.write.rawValue,
-            flags: MapFlags.private.rawValue | MapFlags.anonymous.rawValue, fd: .none, offset: 0)
-        if let addrNode = fields["addr"] { step.address = try checkedAddress(addrNode, "addr") }
-        if let protNode = fields["prot"] {
-            step.prot = try bitNames(protNode, "prot", prefix: "PROT_", SymbolNames.prot)
-        }
+        let length = try reader.size(try fields.required("length", reader), "length")
+        var prot = Protection.read.rawValue | Protection.write.rawValue
+        var flags = MapFlags.private.rawValue | MapFlags.anonymous.rawValue
+        var fd: Int64 = -1
+        var offset: UInt64 = 0
+        let address = try fields["addr"].map { node throws(ScenarioError) in try checkedAddress(node, "addr") }
+        if let protNode = fields["prot"] { prot = try bitNames(protNode, "prot", prefix: "PROT_", SymbolNames.prot) }
         if let flagsNode = fields["flags"] {
-            step.flags = try bitNames(flagsNode, "flags", prefix: "MAP_", SymbolNames.mapFlags)
+            flags = try bitNames(flagsNode, "flags", prefix: "MAP_", SymbolNames.mapFlags)
         }
-        if let offsetNode = fields["offset"] { step.offset = try reader.size(offsetNode, "offset") }
+        if let offsetNode = fields["offset"] { offset = try reader.size(offsetNode, "offset") }
         if let fdNode = fields["fd"] {
             let text = try reader.scalar(fdNode, "fd")
             if let number = NumberSyntax.signedInteger(text) {
-                step.fd = number == -1 ? .none : .number(number)
-            } else if fileNames.contains(text) {
-                step.fd = .named(text)
+                fd = number
+            } else if let named = fileNames[text] {
+                fd = named
             } else {
                 throw reader.error(fdNode, "unknown file '\(text)' (declare it under files:)")
             }
         }
-        if let regionNode = fields["region"] {
-            let name = try reader.name(regionNode, "region")
-            guard name.uppercased() != "NULL" else { throw reader.error(regionNode, "'\(name)' cannot name a region") }
-            step.region = name
-            regions.insert(name)
-        }
-        return step
+        let region = try fields["region"].map { node throws(ScenarioError) in try defineRegion(node) }
+        return CallStep(
+            keyword: "mmap", thread: try thread(fields["thread"]),
+            syscall: .mmap(address: 0, length: length, prot: prot, flags: flags, fd: fd, offset: offset),
+            address: address, resultRegion: region)
+    }
+
+    /// A region name defined by this step (mmap's `region:`, mremap's `new_region:`), known to later steps.
+    mutating func defineRegion(_ node: Node) throws(ScenarioError) -> String {
+        let name = try reader.name(node, "region")
+        guard name.uppercased() != "NULL" else { throw reader.error(node, "'\(name)' cannot name a region") }
+        regions.insert(name)
+        return name
     }
 
     /// Prot or flag bits: a number, a `|`-separated string of names, or a list of names and numbers.
@@ -131,7 +154,15 @@ extension ScenarioParser {
         return bits
     }
 
-    /// Advice by name (`MADV_DONTNEED`, `DONTNEED`) or raw number.
+    /// Bits named after one of the vocabulary's tables (`SyscallConstants`), accepted with or without the C prefix
+    /// and in any case: `[maymove, fixed]`, `MREMAP_MAYMOVE|MREMAP_FIXED`, `3`.
+    func constantBits(
+        _ node: Node, _ what: String, prefix: String, _ table: [(name: String, value: UInt64)]
+    ) throws(ScenarioError) -> UInt64 {
+        try bitNames(node, what, prefix: prefix, SymbolNames.table(table, prefix: prefix))
+    }
+
+    /// Advice by name (`MADV_DONTNEED`, `DONTNEED`, `dontneed`: every advice of Linux 6.18) or raw number.
     func parseAdvice(_ node: Node) throws(ScenarioError) -> Int32 {
         let text = try reader.scalar(node, "advice")
         if let number = NumberSyntax.signedInteger(text) {
@@ -141,14 +172,14 @@ extension ScenarioParser {
             return value
         }
         guard let advice = SymbolNames.advice(text) else {
-            let names = Advice.allCases.map(\.name).joined(separator: ", ")
+            let names = SyscallConstants.advice.map(\.name).joined(separator: ", ")
             throw reader.error(node, "unknown advice '\(text)' (known: \(names))")
         }
         return advice
     }
 
     /// Parses fork; the child thread becomes known to later steps.
-    mutating func parseFork(_ node: Node) throws(ScenarioError) -> ForkStep {
+    mutating func parseFork(_ node: Node) throws(ScenarioError) -> CallStep {
         let fields = try reader.fields(node, "fork", allowed: ["thread", "child", "cpu"])
         let parent = try fields["thread"].map { node throws(ScenarioError) in try threadCPU(node) } ?? threads[0]
         let childNode = try fields.required("child", reader)
@@ -158,7 +189,7 @@ extension ScenarioParser {
         }
         let cpu = try fields["cpu"].map { node throws(ScenarioError) in try self.cpu(node) } ?? parent.cpu
         threads.append((child, cpu))
-        return ForkStep(thread: parent.name, child: child, cpu: cpu)
+        return CallStep(keyword: "fork", thread: parent.name, syscall: .fork(childName: child, cpu: CPUID(cpu)))
     }
 
     /// Parses a read, write or exec step.
@@ -185,8 +216,11 @@ extension ScenarioParser {
         return expression
     }
 
-    /// A range given by `region:` or `addr:`, with optional `pages:`/`page:` and (if allowed) `length:`.
-    func parseSpan(_ fields: Fields, _ node: Node, allowLength: Bool = true) throws(ScenarioError) -> Span {
+    /// A range given by `region:` or `addr:`, with optional `pages:`/`page:` and (if allowed) a length under
+    /// `lengthKey`.
+    func parseSpan(
+        _ fields: Fields, _ node: Node, allowLength: Bool = true, lengthKey: String = "length"
+    ) throws(ScenarioError) -> Span {
         let base: AddressExpression
         switch (fields["region"], fields["addr"]) {
         case (let regionNode?, nil):
@@ -209,14 +243,14 @@ extension ScenarioParser {
             }
             span.pages = try reader.pageRange(pagesNode, "pages")
         }
-        if let lengthNode = fields["length"] {
+        if let lengthNode = fields[lengthKey] {
             guard span.pages == nil else {
-                throw reader.error(fields.keys["length"]!, "give either 'pages' or 'length'")
+                throw reader.error(fields.keys[lengthKey]!, "give either 'pages' or '\(lengthKey)'")
             }
-            span.length = try reader.size(lengthNode, "length")
+            span.length = try reader.size(lengthNode, lengthKey)
         }
         if allowLength && fields["addr"] != nil && span.pages == nil && span.length == nil {
-            throw reader.error(node, "missing 'length' (or 'pages') in \(fields.what)")
+            throw reader.error(node, "missing '\(lengthKey)' (or 'pages') in \(fields.what)")
         }
         return span
     }

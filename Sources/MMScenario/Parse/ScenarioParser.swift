@@ -8,8 +8,8 @@ public struct ScenarioParser {
     let reader: NodeReader
     /// Known threads (declared and forked) and their CPUs, in order of appearance.
     var threads: [(name: String, cpu: Int)] = []
-    /// Declared files by name.
-    var fileNames: Set<String> = []
+    /// Declared files by name, with their fd numbers.
+    var fileNames: [String: Int64] = [:]
     /// Region names defined by earlier mmap steps.
     var regions: Set<String> = []
     /// The configuration being built.

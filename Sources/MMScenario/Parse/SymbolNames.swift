@@ -23,16 +23,29 @@ enum SymbolNames {
         return table.first { $0.0 == key }?.1
     }
 
-    /// Advice by name (`MADV_DONTNEED`, `DONTNEED`, `dontneed`).
+    /// Advice by name (`MADV_DONTNEED`, `DONTNEED`, `dontneed`), every advice of Linux 6.18.
     static func advice(_ name: String) -> Int32? {
         var key = name.trimmingSpaces().uppercased()
         if !key.hasPrefix("MADV_") { key = "MADV_" + key }
-        return Advice(name: key)?.rawValue
+        return SyscallConstants.advice.first { $0.name == key }.map { Int32($0.value) }
     }
 
-    /// The signal names an access can raise.
-    static let signals = ["SIGSEGV", "SIGBUS"]
+    /// One of the vocabulary's constant tables in this file's form: lower-case names without `prefix`
+    /// (`MREMAP_MAYMOVE` becomes `maymove`).
+    static func table(_ constants: [(name: String, value: UInt64)], prefix: String) -> [(String, UInt64)] {
+        constants.map { entry in
+            let name = entry.name.hasPrefix(prefix) ? String(entry.name.dropFirst(prefix.count)) : entry.name
+            return (name.lowercased(), entry.value)
+        }
+    }
+
+    /// The signal names an access or an instruction can raise (SIGKILL: the OOM killer; SIGILL: WRPKRU without
+    /// PKU).
+    static let signals = ["SIGSEGV", "SIGBUS", "SIGKILL", "SIGILL"]
 
     /// The `si_code` names the model produces.
-    static let signalCodes = ["SEGV_MAPERR", "SEGV_ACCERR", "SEGV_PKUERR", "BUS_ADRERR", "UFFD_WP", "MMSIM_FAULT_LOOP"]
+    static let signalCodes = [
+        "SEGV_MAPERR", "SEGV_ACCERR", "SEGV_PKUERR", "BUS_ADRERR", "UFFD_WP", "UFFD_MISSING", "OOM", "ILL_ILLOPN",
+        "MMSIM_FAULT_LOOP",
+    ]
 }

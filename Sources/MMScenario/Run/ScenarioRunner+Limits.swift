@@ -1,3 +1,5 @@
+import MMKernel
+
 extension ScenarioRunner {
     /// Refuses, before anything runs, a scenario whose access steps would touch more pages than the limits allow:
     /// one step more than `ScenarioParser.maxPagesPerStep`, or all steps together more than `maxPagesPerRun`. Pages
@@ -9,8 +11,15 @@ extension ScenarioRunner {
         var total: UInt64 = 0
         for (offset, step) in scenario.steps.enumerated() {
             switch step.kind {
-            case .mmap(let mmap):
-                if let region = mmap.region { regionPages[region] = pages(ofLength: mmap.length) }
+            case .call(let call):
+                guard let region = call.resultRegion else { break }
+                switch call.syscall {
+                case .mmap(address: _, let length, prot: _, flags: _, fd: _, offset: _):
+                    regionPages[region] = pages(ofLength: length)
+                case .mremap(address: _, oldLength: _, let newLength, flags: _, newAddress: _):
+                    regionPages[region] = pages(ofLength: newLength)
+                default: break
+                }
             case .access(let access):
                 let pages = pages(of: access.span, regions: regionPages)
                 let what = "step \(offset + 1) (\(step.keyword))"

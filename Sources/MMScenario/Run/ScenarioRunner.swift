@@ -33,8 +33,6 @@ public struct ScenarioRunner {
     var tasks: [String: TaskID] = [:]
     /// Mapped regions by name: start and page-aligned length.
     var regions: [String: (start: UInt64, length: UInt64)] = [:]
-    /// Declared files by name.
-    var fileIDs: [String: FileID] = [:]
     /// The report being built.
     var report: RunReport
     /// The tokens the last access step returned, one per completed access.
@@ -50,14 +48,15 @@ public struct ScenarioRunner {
     /// Records of each kind a summarised step keeps once its expectations are checked (the rest are counted).
     public static let recordsKept = 64
 
-    /// Builds the machine, its threads and its files.
+    /// Builds the machine, its threads and its files (in order, so that the files are descriptors 3, 4, ... of every
+    /// call, as `Machine.fileID(forDescriptor:)` maps them).
     public init(scenario: Scenario, options: RunOptions = RunOptions()) {
         self.scenario = scenario
         self.options = options
         machine = Machine(config: scenario.config)
         report = RunReport(scenario: scenario)
         for spec in scenario.files {
-            fileIDs[spec.name] = machine.createFile(
+            _ = machine.createFile(
                 name: spec.name, sizePages: spec.sizePages, readable: spec.readable, writable: spec.writable,
                 noexec: spec.noexec, sealWrite: spec.sealWrite, isShmem: spec.shmem)
         }
