@@ -1,6 +1,6 @@
 /// The probe's agreement rule for one measured call: the same number of flushes, the same pages per flush in
-/// order (-1 = full), and the same remote-send decision per flush (kernel reason 4 ⇔ the model sent the flush to
-/// other CPUs). Delivery (reason 1) is not required: KVM's paravirt flush skips preempted vCPUs. With one thread the
+/// order (-1 = full), the same remote-send decision per flush (kernel reason 4 ⇔ the model sent the flush to
+/// other CPUs), and for a flush both sent, the same send-side pages (reason 4's `pages`). Delivery (reason 1) is not required: KVM's paravirt flush skips preempted vCPUs. With one thread the
 /// decision is not compared (`remote` false): `mm_cpumask` keeps CPUs the process ran on before it was pinned, so
 /// the kernel may still trace a reason-4 send that the model, with one CPU in the mask, cannot predict.
 public enum FlushAgreement {
@@ -18,6 +18,10 @@ public enum FlushAgreement {
                 result.append(
                     "flush \(index + 1): kernel \(kernelFlush.sendIPI ? "sent" : "did not send") it remote, model "
                         + (modelFlush.sendIPI ? "did" : "did not"))
+            } else if remote, kernelFlush.sendIPI, let kernelSent = kernelFlush.sentPages,
+                let modelSent = modelFlush.sentPages, kernelSent != modelSent
+            {
+                result.append("flush \(index + 1): kernel sent \(kernelSent) pages remote, model \(modelSent)")
             }
         }
         return result

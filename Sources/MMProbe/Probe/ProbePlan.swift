@@ -13,6 +13,8 @@ struct ProbePlan: Sendable {
     var otherCPU: Int?
     /// The regions mapped by the end of each step (model addresses), indexed like `actions`.
     var regionsAfter: [[String: ModelRegion]]
+    /// The scenario's declared files, made real for each run.
+    var files: [FileSpec] = []
 
     /// A named region in the model: start and page-rounded length.
     struct ModelRegion: Hashable, Sendable {
@@ -47,27 +49,53 @@ struct ProbePlan: Sendable {
         if let otherCPU, otherCPU == leader.cpu {
             throw NotProbeable(reason: "both threads are on CPU \(otherCPU)")
         }
-        var plan = ProbePlan(actions: [], mainCPU: leader.cpu, otherCPU: otherCPU, regionsAfter: [])
-        var regions: [String: ModelRegion] = [:]
+        if let file = scenario.files.first(where: \.noexec) {
+            throw NotProbeable(reason: "file '\(file.name)' is on a noexec mount, which the probe cannot create")
+        }
+        var plan = ProbePlan(
+            actions: [], mainCPU: leader.cpu, otherCPU: otherCPU, regionsAfter: [], files: scenario.files)
+        var context = Context(leader: leader.name, mainCPU: leader.cpu, otherCPU: otherCPU, files: scenario.files)
         for (index, step) in scenario.steps.enumerated() {
-            let location = "step \(index + 1) (line \(step.location.line), \(step.keyword))"
+            context.location = "step \(index + 1) (line \(step.location.line), \(step.keyword))"
             let result = index < report.steps.count ? report.steps[index].result : .none
-            if case .error(let message) = result { throw NotProbeable(reason: "\(location): \(message)") }
-            var action = try action(
-                for: step, result: result, leader: leader.name, regions: &regions, location: location)
-            if case .access(let access, true) = action, otherCPU == nil {
-                action = .access(access, onSpinner: false)
-            }
-            plan.actions.append(action)
-            plan.regionsAfter.append(regions)
+            if case .error(let message) = result { throw NotProbeable(reason: "\(context.location): \(message)") }
+            plan.actions.append(try action(for: step, result: result, context: &context))
+            plan.regionsAfter.append(context.regions)
         }
         return plan
     }
 
-    /// The action of one step; updates `regions` after mmap.
+    /// What the plan knows while it walks the steps.
+    struct Context {
+        /// The measuring thread's name.
+        var leader: String
+        /// The measuring thread's CPU.
+        var mainCPU: Int
+        /// The second thread's CPU, nil for one thread.
+        var otherCPU: Int?
+        /// The declared files.
+        var files: [FileSpec]
+        /// The regions mapped so far.
+        var regions: [String: ModelRegion] = [:]
+        /// The forked child's thread name, once forked.
+        var child: String?
+        /// The step being planned, for messages.
+        var location = ""
+
+        /// Who performs an access by `thread`.
+        func actor(_ thread: String) -> ProbeAction.Actor {
+            if thread == leader || otherCPU == nil && thread != child { return .measuring }
+            return thread == child ? .child : .spinner
+        }
+    }
+
+    /// The action of one step; updates the context's regions after mmap and its child after fork.
     static func action(
-        for step: Step, result: StepResult, leader: String, regions: inout [String: ModelRegion], location: String
+        for step: Step, result: StepResult, context: inout Context
     ) throws(NotProbeable) -> ProbeAction {
+        let location = context.location
+        let leader = context.leader
+        let regions = context.regions
         func range(_ thread: String, _ span: Span) throws(NotProbeable) -> (UInt64, UInt64) {
             guard thread == leader else {
                 throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
@@ -80,9 +108,7 @@ struct ProbePlan: Sendable {
             guard mmap.thread == leader else {
                 throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
             }
-            guard mmap.fd == .none, MapFlags(rawValue: mmap.flags).contains(.anonymous) else {
-                throw NotProbeable(reason: "\(location): file mappings are not probed")
-            }
+            let file = try fileIndex(mmap.fd, context.files, location: location)
             var hint: UInt64 = 0
             if let address = mmap.address {
                 switch address.evaluate({ regions[$0]?.start }) {
@@ -94,11 +120,12 @@ struct ProbePlan: Sendable {
             if case .address(let address) = result { modelAddress = address }
             if let name = mmap.region {
                 let length = (mmap.length &+ 4095) & ~4095
-                regions[name] = modelAddress.map { ModelRegion(start: $0, length: length) }
+                context.regions[name] = modelAddress.map { ModelRegion(start: $0, length: length) }
             }
             return .mmap(
                 modelAddress: modelAddress, hint: hint, length: mmap.length,
-                prot: Int32(truncatingIfNeeded: mmap.prot), flags: Int32(truncatingIfNeeded: mmap.flags))
+                prot: Int32(truncatingIfNeeded: mmap.prot), flags: Int32(truncatingIfNeeded: mmap.flags), file: file,
+                offset: mmap.offset)
         case .mprotect(let mprotect):
             if let pkey = mprotect.pkey, pkey != -1 {
                 throw NotProbeable(reason: "\(location): pkey_mprotect with a key (this CPU has no PKU)")
@@ -125,15 +152,47 @@ struct ProbePlan: Sendable {
             let pages = max(1, (length &+ 4095) / 4096)
             return .access(
                 PageAccess(kind: kind, address: start, pages: pages, value: access.value),
-                onSpinner: access.thread != leader)
-        case .fork: throw NotProbeable(reason: "\(location): fork is not probed")
-        case .idle: throw NotProbeable(reason: "\(location): a lazy (idle) CPU cannot be arranged for real")
+                by: context.actor(access.thread))
+        case .fork(let fork):
+            guard fork.thread == leader else {
+                throw NotProbeable(reason: "\(location): only the first thread's syscalls are measured")
+            }
+            guard context.child == nil else { throw NotProbeable(reason: "\(location): more than one fork") }
+            guard fork.cpu >= 0, fork.cpu < HostThread.onlineCPUs else {
+                throw NotProbeable(reason: "\(location): CPU \(fork.cpu) is not online here")
+            }
+            context.child = fork.child
+            return .fork(cpu: fork.cpu)
+        case .idle(let cpu):
+            if cpu == context.otherCPU { return .idle(.parkSpinner) }
+            if cpu == context.mainCPU { return .idle(.sleepMeasuring) }
+            return .skip
         case .pkeyAlloc, .pkeyFree: throw NotProbeable(reason: "\(location): pkeys need PKU")
         case .uffdRegister, .uffdWriteProtect: throw NotProbeable(reason: "\(location): userfaultfd is not probed")
         case .numaScan: throw NotProbeable(reason: "\(location): the NUMA scanner cannot be driven from user space")
         case .execve: throw NotProbeable(reason: "\(location): execve is not probed")
         case .personality, .prctlMDWE: throw NotProbeable(reason: "\(location): process settings are not probed")
         case .mseal: throw NotProbeable(reason: "\(location): mseal is irreversible for the probing process")
+        }
+    }
+
+    /// The declared file an mmap's fd names (by name, or by the number the scenario gives it), nil for -1.
+    static func fileIndex(
+        _ reference: FileReference, _ files: [FileSpec], location: String
+    ) throws(NotProbeable) -> Int? {
+        switch reference {
+        case .none: return nil
+        case .named(let name):
+            guard let index = files.firstIndex(where: { $0.name == name }) else {
+                throw NotProbeable(reason: "\(location): no file '\(name)'")
+            }
+            return index
+        case .number(let number):
+            if number == -1 { return nil }
+            guard let index = files.firstIndex(where: { Int64($0.fd) == number }) else {
+                throw NotProbeable(reason: "\(location): fd \(number) is not a declared file")
+            }
+            return index
         }
     }
 
