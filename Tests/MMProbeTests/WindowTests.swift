@@ -81,4 +81,32 @@ import Testing
             ])
         #expect(FlushAgreement.agree(kernel: kernel, model: wrong, remote: false))
     }
+
+    /// A lazy CPU that takes the IPI (freed page tables) shows as a task-switch flush of the idle task: counted as
+    /// delivered. A delivery the model did not send is a difference; a missing one is not (KVM may skip it).
+    @Test func lazyDelivery() {
+        let lines = [
+            Self.line(10, 0, .marker("B 5")),
+            Self.line(10, 0, .syscallEnter(number: 11)),
+            Self.line(10, 0, .tlbFlush(reason: 4, pages: 16)),
+            Self.line(0, 1, .tlbFlush(reason: 0, pages: -1)),
+            Self.line(10, 0, .tlbFlush(reason: 3, pages: 16)),
+            Self.line(10, 0, .syscallExit(number: 11, result: 0)),
+            Self.line(10, 0, .marker("E 5")),
+        ]
+        let kernel =
+            KernelWindows.windows(lines, measuring: 10, receivers: [11], remoteCPUs: [1], syscalls: [5: 11])[5]?
+            .flushes ?? []
+        #expect(kernel.map(\.received) == [[1]])
+        let sentToLazy = [ProbeFlush(cpu: 0, pages: 16, sendIPI: true, sentPages: 16, remote: [1])]
+        let skippedLazy = [ProbeFlush(cpu: 0, pages: 16, sendIPI: true, sentPages: 16, remote: [])]
+        #expect(FlushAgreement.agree(kernel: kernel, model: sentToLazy))
+        #expect(
+            FlushAgreement.differences(kernel: kernel, model: skippedLazy) == [
+                "flush 1: the kernel delivered it to CPU 1, the model sent it no IPI"
+            ])
+        var undelivered = kernel
+        undelivered[0].received = []
+        #expect(FlushAgreement.agree(kernel: undelivered, model: sentToLazy))
+    }
 }

@@ -2,7 +2,8 @@
 /// and turns each window's `tlb:tlb_flush` events into flushes, following how `flush_tlb_mm_range()` reports them:
 /// reason 4 (remote IPI send) first, when other CPUs are in `mm_cpumask`, with the range in 4 KiB pages, then
 /// reason 3 (local mm shootdown) with the local INVLPG count when the mm is loaded here; reason 1 (remote shootdown)
-/// on the CPU that received it.
+/// on the CPU that received it, or reason 0 (task switch) from the idle task when that CPU was lazy and dropped the
+/// mm instead.
 ///
 /// A window whose call is a system call counts only the flushes between that call's `raw_syscalls` entry and exit
 /// events; flushes of the measuring thread elsewhere in the window (before the entry, after the exit) are kept
@@ -69,6 +70,10 @@ public enum KernelWindows {
                             ProbeFlush(cpu: line.cpu, pages: pages, sendIPI: false), inside: phase == .inside)
                     }
                 case 1 where receivers.contains(line.pid) && line.cpu != measuringCPU:
+                    current.addReceiver(line.cpu, inside: phase == .inside)
+                case 0 where line.pid == 0 && remoteCPUs.contains(line.cpu):
+                    // A lazy CPU that takes the IPI switches to init_mm in flush_tlb_func(), which the idle task
+                    // traces as a task-switch flush.
                     current.addReceiver(line.cpu, inside: phase == .inside)
                 default: break
                 }
