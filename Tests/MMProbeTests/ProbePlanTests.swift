@@ -84,6 +84,11 @@ import Testing
         (Self.yaml(steps: "  - mmap: {length: 4K, flags: [shared], fd: 7}"), "fd 7 is not a declared file"),
         (Self.yaml(steps: "  - fork: {child: a}\n  - fork: {child: b}"), "more than one fork"),
         (Self.yaml(steps: "  - fork: {child: a}\n  - mmap: {thread: a, length: 4K}"), "only the first thread"),
+        (
+            "machine: {cpus: 2}\nthreads:\n  - {name: main, cpu: 0}\n  - {name: o, cpu: 1, process: main}\n"
+                + "steps:\n  - fork: {child: a, cpu: 1}",
+            "share CPU 1 with the second thread"
+        ),
     ])
     func notProbeable(yaml: String, reason: String) throws {
         let found = try #require(try Self.reason(yaml))

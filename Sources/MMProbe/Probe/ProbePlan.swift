@@ -161,6 +161,12 @@ struct ProbePlan: Sendable {
             guard fork.cpu >= 0, fork.cpu < HostThread.onlineCPUs else {
                 throw NotProbeable(reason: "\(location): CPU \(fork.cpu) is not online here")
             }
+            if fork.cpu == context.otherCPU {
+                // The model's child keeps that CPU after its accesses; the real child blocks between them, and the
+                // spinner takes the CPU back with the parent's mm, so the parent's later flushes reach it.
+                throw NotProbeable(
+                    reason: "\(location): the child would share CPU \(fork.cpu) with the second thread")
+            }
             context.child = fork.child
             return .fork(cpu: fork.cpu)
         case .idle(let cpu):
