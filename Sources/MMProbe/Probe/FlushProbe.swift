@@ -64,6 +64,9 @@ public final class FlushProbe {
                 let run = try executor.run(nextMarker: &nextMarker)
                 let text = try instance.read()
                 Self.keepTrace(text, shape: name, run: runs.count + 1)
+                if text.contains("[LOST ") {
+                    throw TracefsError("the trace buffer overflowed in run \(runs.count + 1) (events were lost)")
+                }
                 let lines = TraceLine.parseAll(text)
                 let receivers: Set<Int> = run.spinnerTID == 0 ? [] : [Int(run.spinnerTID)]
                 windows.append(
