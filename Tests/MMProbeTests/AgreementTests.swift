@@ -1,7 +1,7 @@
 import MMProbe
 import Testing
 
-/// The agreement rule and the window cutter on synthetic events (host-kernel.md §2: reason 4 before reason 3).
+/// The agreement rule and the window cutter on synthetic events (`flush_tlb_mm_range()` traces reason 4 before 3).
 @Suite struct AgreementTests {
     /// A line for the measuring thread 10 on CPU 0 or the spinner 11 on CPU 1.
     static func line(_ pid: Int, _ cpu: Int, _ event: TraceLine.Event) -> TraceLine {
@@ -18,7 +18,7 @@ import Testing
             Self.line(10, 0, .marker("E 1")),
         ]
         let windows = KernelWindows.flushes(lines, measuring: 10, receivers: [11], remoteCPUs: [1])
-        #expect(windows[1] == [ProbeFlush(cpu: 0, pages: 16, sendIPI: true, remote: [1], received: [1])])
+        #expect(windows[1] == [ProbeFlush(cpu: 0, pages: 16, sendIPI: true, sentPages: 16, remote: [1], received: [1])])
     }
 
     /// The THP split: two flushes (full, then 1 page), events outside windows and of other threads ignored.

@@ -1,7 +1,7 @@
 import MMProbe
 import Testing
 
-/// The tracefs line parser on lines in the format host-kernel.md §2 describes.
+/// The tracefs line parser on lines in the text format of `trace` (tlb_flush, markers, raw_syscalls, sched_switch).
 @Suite struct TraceLineTests {
     /// A local flush of one page by a thread whose comm has a dash.
     @Test func localFlush() throws {
@@ -40,5 +40,25 @@ import Testing
         #expect(TraceLine.parse("# tracer: nop") == nil)
         #expect(TraceLine.parse("") == nil)
         #expect(TraceLine.parse("  a-1 [000] ..... 1.0: sched_switch: prev_comm=a") == nil)
+    }
+
+    /// A system call's entry and exit (`raw_syscalls`), including a negative (errno) result.
+    @Test func syscalls() throws {
+        let enter = try #require(
+            TraceLine.parse("  mmsim-13474 [000] .....  1867.147375: sys_enter: NR 56 (11, 7ff486e9fff0, 0, 0, 0, 0)"))
+        #expect(enter.event == .syscallEnter(number: 56))
+        let exit = try #require(TraceLine.parse("  mmsim-13474 [000] .....  1867.147981: sys_exit: NR 10 = -12"))
+        #expect(exit.event == .syscallExit(number: 10, result: -12))
+        #expect(TraceLine.parse("  mmsim-1 [000] ..... 1.0: sys_exit: NR x = 0") == nil)
+    }
+
+    /// A task switch whose previous task's name holds spaces and dashes.
+    @Test func taskSwitch() throws {
+        let line = try #require(
+            TraceLine.parse(
+                "  mmsim probe-74 [001] d..2. 9.5: sched_switch: prev_comm=mmsim probe prev_pid=74 prev_prio=120 "
+                    + "prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120"))
+        #expect(line.event == .schedSwitch(previous: 74, previousName: "mmsim probe", next: 0, nextName: "swapper/1"))
+        #expect(line.cpu == 1)
     }
 }

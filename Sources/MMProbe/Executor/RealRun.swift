@@ -2,6 +2,8 @@
 struct RealRun: Sendable {
     /// Marker number → step index of each measured call.
     var markers: [Int: Int] = [:]
+    /// Marker number → the system call number of each measured call that is one (accesses have none).
+    var syscalls: [Int: Int] = [:]
     /// Return value per measured step index, in the model report's notation.
     var results: [Int: String] = [:]
     /// Kernel population per measured step index.

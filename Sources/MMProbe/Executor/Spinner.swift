@@ -1,133 +1,153 @@
 import Glibc
 import Synchronization
 
-/// The second thread of a probe (host-kernel.md §2 method): pinned to another CPU, it spins reading its own
-/// 64 KiB buffer so that the mm stays loaded there, non-lazy, and in `mm_cpumask`, without touching the regions
-/// under test; on request it performs the page accesses a scenario gives its thread.
+/// The second thread of a probe: pinned to another CPU, it spins reading its own 64 KiB buffer so that the mm stays
+/// loaded there, non-lazy, and in `mm_cpumask`, without touching the regions under test; on request it performs the
+/// page accesses a scenario gives its thread, or parks (sleeps on a futex) so that its CPU goes idle with the mm
+/// still loaded in lazy TLB mode, as the model's `idle` step does.
 ///
-/// The mailbox is a set of atomics: the main thread fills in the request, stores `command = access` with
-/// release ordering and waits for the spinner to store `idle` back.
-final class Spinner: Sendable {
-    /// Mailbox commands.
-    enum Command: Int {
+/// Its stack, thread-local storage, buffer and mailbox all live in one region marked `MADV_DONTFORK`: after a
+/// measured fork the spinner writes nothing shared copy-on-write with the child, so it takes no copy-on-write fault
+/// and causes no flush of its own (a flush the spinner started could leave the measuring CPU a `tlb_gen` behind and
+/// turn the next measured partial flush into a full one).
+final class Spinner {
+    /// Mailbox commands (the futex word).
+    enum Command: UInt32 {
         /// Nothing to do: spin.
-        case idle = 0
-        /// Perform the request in `kind`/`address`/`pages`/`value`.
+        case spin = 0
+        /// Perform the request in the mailbox, then spin.
         case access = 1
         /// Leave the loop.
         case quit = 2
+        /// Sleep until another command arrives.
+        case park = 3
     }
 
-    /// The current command.
-    let command = Atomic<Int>(0)
-    /// The access kind of the request (see ``PageAccess``).
-    let kind = Atomic<Int>(0)
-    /// First address of the request.
-    let address = Atomic<UInt64>(0)
-    /// Pages in the request.
-    let pages = Atomic<UInt64>(0)
-    /// Value a write request stores.
-    let value = Atomic<UInt64>(0)
-    /// 0 while starting, 1 running pinned, -1 if pinning failed.
-    let state = Atomic<Int>(0)
-    /// The spinner's kernel thread id.
-    let tid = Atomic<Int32>(0)
-    /// Whether `SCHED_FIFO` was granted.
-    let fifo = Atomic<Bool>(false)
-    /// Where the spinner's reads go, so that they are not optimised away.
-    let sink = Atomic<UInt64>(0)
-    /// The CPU to pin to.
+    /// The thread's states in the mailbox.
+    enum State: Int {
+        /// Not yet pinned.
+        case starting = 0
+        /// Pinned and spinning (or accessing).
+        case running = 1
+        /// Pinning failed; the thread ended.
+        case failed = -1
+        /// About to sleep, or sleeping, on the futex.
+        case parked = 2
+    }
+
+    /// Bytes of the spinner's own buffer.
+    static let bufferBytes = 65536
+    /// Bytes of its stack (thread-local storage included; the C library puts it at the top).
+    static let stackBytes = 1 << 20
+    /// The whole region: the mailbox page, the buffer, the stack.
+    static let regionBytes = 4096 + bufferBytes + stackBytes
+
+    /// The region.
+    let memory: SpinnerMemory
+    /// The CPU it is pinned to.
     let cpu: Int
     /// The pthread, once started.
-    let thread = Mutex<pthread_t?>(nil)
+    var thread: pthread_t?
 
-    /// Starts a spinner pinned to `cpu` and waits until it runs there; nil if it could not be pinned.
+    /// Starts a spinner pinned to `cpu` and waits until it runs there; nil if it could not be set up or pinned.
     static func start(cpu: Int) -> Spinner? {
-        let spinner = Spinner(cpu: cpu)
+        guard let memory = SpinnerMemory.map(regionBytes: regionBytes) else { return nil }
+        memory.cpu.pointee.store(cpu, ordering: .relaxed)
+        let spinner = Spinner(memory: memory, cpu: cpu)
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstack(&attributes, memory.stack, stackBytes)
         var handle = pthread_t()
-        let context = Unmanaged.passRetained(spinner).toOpaque()
         let created = pthread_create(
-            &handle, nil,
-            { context in
-                guard let context else { return nil }
-                let spinner = Unmanaged<Spinner>.fromOpaque(context).takeRetainedValue()
-                spinner.main()
+            &handle, &attributes,
+            { argument in
+                guard let argument else { return nil }
+                SpinnerMemory(base: argument).loop()
                 return nil
-            }, context)
+            }, memory.base)
         guard created == 0 else {
-            Unmanaged<Spinner>.fromOpaque(context).release()
+            memory.unmap(regionBytes: regionBytes)
             return nil
         }
-        spinner.thread.withLock { $0 = handle }
-        while spinner.state.load(ordering: .acquiring) == 0 { sched_yield() }
-        if spinner.state.load(ordering: .acquiring) < 0 {
+        spinner.thread = handle
+        while memory.state.pointee.load(ordering: .acquiring) == State.starting.rawValue { sched_yield() }
+        if memory.state.pointee.load(ordering: .acquiring) == State.failed.rawValue {
             spinner.stop()
             return nil
         }
         return spinner
     }
 
-    /// A spinner for `cpu`, not yet started.
-    init(cpu: Int) {
+    /// A spinner on `memory`, not yet started.
+    init(memory: SpinnerMemory, cpu: Int) {
+        self.memory = memory
         self.cpu = cpu
     }
 
     /// The spinner's thread id.
-    var threadID: Int32 { tid.load(ordering: .acquiring) }
+    var threadID: Int32 { memory.tid.pointee.load(ordering: .acquiring) }
 
     /// Whether the spinner runs as `SCHED_FIFO`.
-    var isFIFO: Bool { fifo.load(ordering: .acquiring) }
+    var isFIFO: Bool { memory.fifo.pointee.load(ordering: .acquiring) }
 
-    /// Has the spinner perform `access` and waits for it to finish.
+    /// Has the spinner perform `access` (waking it if parked) and waits for it to finish; it spins afterwards.
     func perform(_ access: PageAccess) {
-        kind.store(access.kind.rawValue, ordering: .relaxed)
-        address.store(access.address, ordering: .relaxed)
-        pages.store(access.pages, ordering: .relaxed)
-        value.store(access.value, ordering: .relaxed)
-        command.store(Command.access.rawValue, ordering: .releasing)
-        while command.load(ordering: .acquiring) == Command.access.rawValue {}
+        memory.kind.pointee.store(access.kind.rawValue, ordering: .relaxed)
+        memory.address.pointee.store(access.address, ordering: .relaxed)
+        memory.pages.pointee.store(access.pages, ordering: .relaxed)
+        memory.value.pointee.store(access.value, ordering: .relaxed)
+        post(.access)
+        while memory.command.pointee.load(ordering: .acquiring) == Command.access.rawValue { sched_yield() }
     }
 
-    /// Stops the spinner and joins its thread.
-    func stop() {
-        command.store(Command.quit.rawValue, ordering: .releasing)
-        if let handle = thread.withLock({ $0 }) {
-            pthread_join(handle, nil)
-            thread.withLock { $0 = nil }
-        }
-    }
-
-    /// The thread body: pin, try FIFO, then spin until told to quit.
-    func main() {
-        tid.store(HostThread.tid(), ordering: .releasing)
-        guard HostThread.pin(to: cpu) else {
-            state.store(-1, ordering: .releasing)
-            return
-        }
-        fifo.store(HostThread.trySchedFIFO(), ordering: .releasing)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 4096)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: 1, count: 65536)
-        state.store(1, ordering: .releasing)
-        var sum: UInt64 = 0
-        while true {
-            switch command.load(ordering: .acquiring) {
-            case Command.quit.rawValue:
-                sink.store(sum, ordering: .relaxed)
-                return
-            case Command.access.rawValue:
-                let request = PageAccess(
-                    kind: PageAccess.Kind(rawValue: kind.load(ordering: .relaxed)) ?? .read,
-                    address: address.load(ordering: .relaxed), pages: pages.load(ordering: .relaxed),
-                    value: value.load(ordering: .relaxed))
-                request.perform()
-                command.store(Command.idle.rawValue, ordering: .releasing)
-            default:
-                for offset in stride(from: 0, to: 65536, by: 64) {
-                    sum &+= UInt64(buffer.load(fromByteOffset: offset, as: UInt8.self))
-                }
-                sink.store(sum, ordering: .relaxed)
+    /// Parks the spinner and waits until the kernel has taken it off its CPU (its state reads `S`); false if it
+    /// did not go to sleep within `timeout` seconds.
+    func park(timeout: Double = 1) -> Bool {
+        post(.park)
+        let tid = threadID
+        var waited = 0.0
+        while waited < timeout {
+            if memory.state.pointee.load(ordering: .acquiring) == State.parked.rawValue,
+                Self.schedulerState(tid: tid) == "S"
+            {
+                return true
             }
+            usleep(200)
+            waited += 0.0002
         }
+        return false
+    }
+
+    /// Wakes a parked spinner, which spins again.
+    func unpark() { post(.spin) }
+
+    /// Stops the spinner, joins its thread and unmaps its region.
+    func stop() {
+        post(.quit)
+        if let handle = thread {
+            pthread_join(handle, nil)
+            thread = nil
+        }
+        memory.unmap(regionBytes: Self.regionBytes)
+    }
+
+    /// Stores `command` and wakes the futex (the spinner may be parked).
+    func post(_ command: Command) {
+        memory.command.pointee.store(command.rawValue, ordering: .releasing)
+        memory.wake()
+    }
+
+    /// The one-letter state of thread `tid` in `/proc/self/task/<tid>/stat` (`R`, `S`, ...), nil if unreadable.
+    static func schedulerState(tid: Int32) -> Character? {
+        let fd = open("/proc/self/task/\(tid)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        // `pid (comm) S ...`: the comm may hold spaces and parentheses, so the state follows the last ')'.
+        guard let close = buffer[..<count].lastIndex(of: UInt8(ascii: ")")), close + 2 < count else { return nil }
+        return Character(UnicodeScalar(buffer[close + 2]))
     }
 }

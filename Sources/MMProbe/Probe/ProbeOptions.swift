@@ -22,8 +22,8 @@ public struct ProbeOptions: Hashable, Sendable {
         self.population = population
     }
 
-    /// `scenario` configured as this host's kernel (host-kernel.md §1: merged scheme, ceiling 33, merged VMAs,
-    /// PCID, no PTI, no PKU, THP madvise), then the overrides; with one thread, every thread runs on the first
+    /// `scenario` configured as this host's kernel (Linux 6.18 on these machines: merged scheme, ceiling 33, merged
+    /// VMAs, PCID, no PTI, no PKU, THP madvise), then the overrides; with one thread, every thread runs on the first
     /// thread's CPU so that the model sees no other CPU in `mm_cpumask`.
     public func modelScenario(_ scenario: Scenario) throws(MachineOverrides.Failure) -> Scenario {
         var result = scenario

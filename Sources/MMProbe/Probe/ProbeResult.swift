@@ -20,15 +20,40 @@ public struct CallProbe: Hashable, Sendable {
     public var otherKernelRuns: [[ProbeFlush]]
     /// Page-population differences after the call (first run); nil if not compared.
     public var population: [String]?
-    /// Whether the remote-send decision is compared (two threads).
+    /// Whether the remote-send decision (and the pages sent) is compared (two threads).
     public var comparesRemote = true
+    /// Harness failures in some run: flushes of the measuring thread inside the window but outside the measured
+    /// system call, or the call's system-call events missing. Any makes the call disagree.
+    public var harness: [String] = []
+    /// Remarks that do not change agreement: the parent's copy-on-write flushes after a fork returned, foreign
+    /// tasks on the other CPU while the second thread was parked.
+    public var notes: [String] = []
+
+    /// Creates a call's result.
+    public init(
+        step: Int, line: Int, call: String, modelResult: String, kernelResult: String, model: [ProbeFlush],
+        kernel: [ProbeFlush], kernelVariants: Int = 1, otherKernelRuns: [[ProbeFlush]] = [],
+        population: [String]? = nil, comparesRemote: Bool = true
+    ) {
+        self.step = step
+        self.line = line
+        self.call = call
+        self.modelResult = modelResult
+        self.kernelResult = kernelResult
+        self.model = model
+        self.kernel = kernel
+        self.kernelVariants = kernelVariants
+        self.otherKernelRuns = otherKernelRuns
+        self.population = population
+        self.comparesRemote = comparesRemote
+    }
 
     /// The differences in flushes and return value, one sentence each.
     public var differences: [String] {
         var result = FlushAgreement.differences(kernel: kernel, model: model, remote: comparesRemote)
         if kernelResult != modelResult { result.append("kernel returned \(kernelResult), model \(modelResult)") }
         if kernelVariants > 1 { result.append("kernel results varied over the runs (\(kernelVariants) variants)") }
-        return result
+        return result + harness
     }
 
     /// Whether flushes, decision and return value agree, and the kernel was stable over the runs.

@@ -22,15 +22,28 @@ enum TraceCleanup {
         buffer[bytes.count] = 0
         guard !installed else { return }
         installed = true
+        rawSyscall = RawSyscall.load()
         atexit { TraceCleanup.removeNow() }
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             Glibc.signal(signal) { number in
+                // Any descriptor open on the instance (a `trace` being read) keeps it busy; the process is ending,
+                // so close every descriptor above standard error first (close_range(2), async-signal-safe).
+                _ = TraceCleanup.syscall3(436, 3, Int(UInt32.max), 0)
                 TraceCleanup.removeNow()
                 Glibc.signal(number, SIG_DFL)
                 raise(number)
             }
         }
     }
+
+    /// A raw three-argument system call through the C library's `syscall()` (looked up once, at registration).
+    static func syscall3(_ number: Int, _ first: Int, _ second: Int, _ third: Int) -> Int {
+        guard let raw = rawSyscall else { return -1 }
+        return raw.call(number, first, second, third, 0, 0, 0)
+    }
+
+    /// The `syscall()` entry point, looked up when the handlers are installed (never inside a handler).
+    nonisolated(unsafe) static var rawSyscall: RawSyscall?
 
     /// Forgets the path (the instance was removed normally).
     static func unregister() {
@@ -45,7 +58,9 @@ enum TraceCleanup {
             markerFD = -1
         }
         if buffer[0] != 0 {
-            rmdir(buffer)
+            // Another thread may still be inside a read of the instance's `trace`: retry for up to a second.
+            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+            for _ in 0..<100 where rmdir(buffer) != 0 && errno == EBUSY { nanosleep(&pause, nil) }
             buffer[0] = 0
         }
     }

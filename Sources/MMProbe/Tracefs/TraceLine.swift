@@ -1,4 +1,5 @@
-/// One line of a tracefs `trace` file that the probe cares about: a `tlb:tlb_flush` event or a `trace_marker` write.
+/// One line of a tracefs `trace` file that the probe cares about: a `tlb:tlb_flush` event, a `trace_marker` write,
+/// a `raw_syscalls` entry or exit, or a `sched:sched_switch`.
 ///
 /// The text format is `  comm-pid  [cpu] flags  seconds.micros: event: payload`, e.g.
 /// `  probe-1234  [000] d..1.  123.456789: tlb_flush: pages:1 reason:local mm shootdown (3)`.
@@ -18,6 +19,12 @@ public struct TraceLine: Hashable, Sendable {
         case tlbFlush(reason: Int, pages: Int)
         /// `tracing_mark_write: TEXT`: a string written to `trace_marker`.
         case marker(String)
+        /// `sys_enter: NR n (args)`: the thread entered system call `n`.
+        case syscallEnter(number: Int)
+        /// `sys_exit: NR n = ret`: the thread left system call `n` with `result`.
+        case syscallExit(number: Int, result: Int)
+        /// `sched_switch: prev_comm=… prev_pid=… ==> next_comm=… next_pid=…`: the CPU switched tasks.
+        case schedSwitch(previous: Int, previousName: String, next: Int, nextName: String)
     }
 
     /// Creates a line.
@@ -57,6 +64,12 @@ public struct TraceLine: Hashable, Sendable {
             event = .tlbFlush(reason: parsed.reason, pages: parsed.pages)
         case "tracing_mark_write":
             event = .marker(String(payload.trimmingSuffix(" ")))
+        case "sys_enter", "sys_exit":
+            guard let parsed = parseSyscall(payload, exit: name == "sys_exit") else { return nil }
+            event = parsed
+        case "sched_switch":
+            guard let parsed = parseSwitch(payload) else { return nil }
+            event = parsed
         default:
             return nil
         }
@@ -92,6 +105,39 @@ public struct TraceLine: Hashable, Sendable {
             let reason = Int(payload[payload.index(after: open)..<close])
         else { return nil }
         return (reason, pages)
+    }
+
+    /// Parses `NR 10 (7f00, 1000, 1, 0, 0, 0)` (entry) or `NR 10 = -12` (exit).
+    static func parseSyscall(_ payload: Substring, exit: Bool) -> Event? {
+        guard payload.hasPrefix("NR ") else { return nil }
+        let rest = payload.dropFirst(3)
+        let digits = rest.prefix { $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        guard exit else { return .syscallEnter(number: number) }
+        let after = rest.dropFirst(digits.count)
+        guard after.hasPrefix(" = "), let result = Int(after.dropFirst(3).trimmingSuffix(" ")) else { return nil }
+        return .syscallExit(number: number, result: result)
+    }
+
+    /// Parses `prev_comm=A prev_pid=1 prev_prio=120 prev_state=S ==> next_comm=B next_pid=0 next_prio=120`. Task
+    /// names may contain spaces, so each name runs up to the ` prev_pid=`/` next_pid=` that follows it.
+    static func parseSwitch(_ payload: Substring) -> Event? {
+        func field(_ text: Substring, name: String, until: String) -> (Substring, Substring)? {
+            guard let start = text.firstRange(of: name + "="),
+                let end = text[start.upperBound...].firstRange(of: " " + until + "=")
+            else { return nil }
+            return (text[start.upperBound..<end.lowerBound], text[end.upperBound...])
+        }
+        guard let arrow = payload.firstRange(of: " ==> ") else { return nil }
+        guard
+            let (previousName, afterPrevious) = field(
+                payload[..<arrow.lowerBound], name: "prev_comm", until: "prev_pid"),
+            let previous = Int(afterPrevious.prefix { $0.isNumber }),
+            let (nextName, afterNext) = field(payload[arrow.upperBound...], name: "next_comm", until: "next_pid"),
+            let next = Int(afterNext.prefix { $0.isNumber })
+        else { return nil }
+        return .schedSwitch(
+            previous: previous, previousName: String(previousName), next: next, nextName: String(nextName))
     }
 
     /// Parses every relevant line of a `trace` file, in file order (tracefs merges the CPUs by timestamp).

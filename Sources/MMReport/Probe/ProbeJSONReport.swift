@@ -64,6 +64,7 @@ public enum ProbeJSONReport {
             "kernelVariants": .int(Int64(call.kernelVariants)),
             "otherKernelRuns": .array(call.otherKernelRuns.map { .array($0.map(flush)) }),
             "differences": .array(call.differences.map(JSONValue.string)),
+            "notes": .array(call.notes.map(JSONValue.string)),
             "population": call.population.map {
                 .object(["agree": .bool($0.isEmpty), "mismatches": .array($0.map(JSONValue.string))])
             } ?? .null,
@@ -78,6 +79,7 @@ public enum ProbeJSONReport {
             "strideShift": flush.strideShift.map { .int(Int64($0)) } ?? .null,
             "remote": .array(flush.remote.map { .int(Int64($0)) }),
             "sendIPI": .bool(flush.sendIPI),
+            "sentPages": flush.sentPages.map { .int(Int64($0)) } ?? .null,
             "received": .array(flush.received.map { .int(Int64($0)) }),
         ])
     }

@@ -57,20 +57,22 @@ public enum ProbeTextReport {
         output +=
             "\(summary.notProbeable) not probeable, \(summary.flaky) flaky; \(summary.callsAgree)/\(summary.calls) "
         output += "calls agree; population agrees in \(summary.populationAgree)/\(summary.agree + summary.disagree)\n"
-        output += "flushes: pages per flush (-1 = full), +ipi = sent to other CPUs (kernel reason 4 / model IPI)\n"
+        output += "flushes: pages per flush (-1 = full), +ipi = sent to other CPUs (kernel reason 4 / model IPI), "
+        output += "+ipi(N) = the send side's pages differ\n"
         return output
     }
 
-    /// One paragraph per disagreeing call or population mismatch.
+    /// One paragraph per disagreeing call, population mismatch or call with notes.
     static func details(_ report: ProbeReport) -> String {
         var output = ""
         for shape in report.shapes where shape.error == nil && shape.notProbeable == nil {
-            for call in shape.calls where !call.agree || !call.populationAgrees {
+            for call in shape.calls where !call.agree || !call.populationAgrees || !call.notes.isEmpty {
                 output += "\n\(shape.name) step \(call.step) (line \(call.line)): \(call.call)\n"
                 output += "  kernel \(ProbeFlush.summary(call.kernel)), model \(ProbeFlush.summary(call.model))\n"
                 for difference in call.differences { output += "  - \(difference)\n" }
                 for variant in call.otherKernelRuns { output += "  - another run: \(ProbeFlush.summary(variant))\n" }
                 for mismatch in call.population ?? [] { output += "  - population: \(mismatch)\n" }
+                for note in call.notes { output += "  - note: \(note)\n" }
             }
         }
         return output
