@@ -1,7 +1,7 @@
 import MMHardware
 
 extension Machine {
-    /// Models `mprotect_fixup()` (spec §3): applies `newFlags` to `[start, end)` of the VMA at `index` — the no-op
+    /// Models `mprotect_fixup()` in mm/mprotect.c: applies `newFlags` to `[start, end)` of the VMA at `index` — the no-op
     /// case, the commit charge of a VMA becoming writable, merge or split, `vm_page_prot`, `change_protection()`, the
     /// populate of a locked VMA becoming writable, and the statistics. Returns the index of the VMA holding the range.
     mutating func mprotectFixup(

@@ -2,17 +2,9 @@
 /// argument, each entry a C name and its value. Scenarios accept these names, call texts print them, and the
 /// conformance oracle writes them back; the kernel code itself tests the values.
 public enum SyscallConstants {
-    /// Every `MADV_*` advice of include/uapi/asm-generic/mman-common.h in 6.18 (the model implements a subset; the
-    /// others reach `madvise()` as the numbers they are).
-    public static let advice: [(name: String, value: Int64)] = [
-        ("MADV_NORMAL", 0), ("MADV_RANDOM", 1), ("MADV_SEQUENTIAL", 2), ("MADV_WILLNEED", 3), ("MADV_DONTNEED", 4),
-        ("MADV_FREE", 8), ("MADV_REMOVE", 9), ("MADV_DONTFORK", 10), ("MADV_DOFORK", 11), ("MADV_MERGEABLE", 12),
-        ("MADV_UNMERGEABLE", 13), ("MADV_HUGEPAGE", 14), ("MADV_NOHUGEPAGE", 15), ("MADV_DONTDUMP", 16),
-        ("MADV_DODUMP", 17), ("MADV_WIPEONFORK", 18), ("MADV_KEEPONFORK", 19), ("MADV_COLD", 20),
-        ("MADV_PAGEOUT", 21), ("MADV_POPULATE_READ", 22), ("MADV_POPULATE_WRITE", 23),
-        ("MADV_DONTNEED_LOCKED", 24), ("MADV_COLLAPSE", 25), ("MADV_HWPOISON", 100), ("MADV_SOFT_OFFLINE", 101),
-        ("MADV_GUARD_INSTALL", 102), ("MADV_GUARD_REMOVE", 103),
-    ]
+    /// Every `MADV_*` advice of Linux 6.18 as a name table, derived from `Advice` (mm/madvise.c), which is the one
+    /// definition of the names and values.
+    public static let advice: [(name: String, value: Int64)] = Advice.allCases.map { ($0.name, Int64($0.rawValue)) }
 
     /// The `MREMAP_*` flags of include/uapi/linux/mman.h.
     public static let mremapFlags: [(name: String, value: UInt64)] = [
