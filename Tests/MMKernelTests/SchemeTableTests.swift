@@ -107,8 +107,7 @@ import Testing
     func s3c(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try Self.threeVMAs(&rig, pages: 4)
-        let middle = try #require(rig.machine.mm(rig.mm).vmas.index(containing: base + 4 * pageBytes))
-        rig.machine.mms[rig.mm.rawValue]!.vmas.update(middle) { $0.flags.insert(.pfnMap) }
+        rig.machine.addVMAFlags(rig.main, containing: base + 4 * pageBytes, .pfnMap)
         rig.begin()
         try rig.mprotect(base, pages: 12, .read)
         // B: one flush per segment. A (6.x): tlb_end_vma() flushes at the end of the PFNMAP VMA (VMA1+2); VMA3 resets
