@@ -150,6 +150,20 @@ import Testing
         try machine.madvise(main, base, pageBytes, advice: advice.rawValue)
     }
 
+    /// Rows: (pku). WRPKRU write-disables key 0, the VMA's key; without PKU there is no key to disable.
+    @Test(
+        "can_madvise_modify(): a sealed writable anonymous VMA whose key PKRU write-disables is EPERM; without PKU not",
+        arguments: [true, false])
+    func sealedWritableButPKRUWriteDisabled(pku: Bool) throws {
+        var (machine, main) = makeProcess { $0.pku = pku }
+        let base = try machine.mapAnon(main, pages: 2)
+        try machine.mseal(main, base, 2 * pageBytes)
+        machine.writePKRU(main, PKRU.writeDisable(0))
+        let result = machine.perform(
+            .madvise(address: base, length: pageBytes, advice: Int64(Advice.dontNeed.rawValue)), by: main)
+        #expect(result == (pku ? .failed(.EPERM) : .returned(0)))
+    }
+
     @Test("can_madvise_modify(): sealed read-only file mappings, private or shared, may be discarded (6.17+)")
     func sealedReadOnlyFile() throws {
         var (machine, main) = makeProcess()
