@@ -3,7 +3,8 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// The other `change_protection()` callers that 4a18419f71cd gave an mmu_gather: UFFDIO_WRITEPROTECT, NUMA hinting, exec's stack setup.
+/// The other `change_protection()` callers that 4a18419f71cd gave an mmu_gather: UFFDIO_WRITEPROTECT, NUMA hinting,
+/// exec's stack setup.
 @Suite struct ChangeProtectionCallerTests {
     @Test(
         "uffd_wp_range: UFFDIO_WRITEPROTECT protect flushes; a write gets UFFD_WP until unprotected",

@@ -3,8 +3,8 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// `struct mmu_gather` (include/asm-generic/tlb.h, mm/mmu_gather.c): range accumulation, `tlb_get_unmap_shift()`, and nested-gather detection in
-/// `tlb_finish_mmu()`.
+/// `struct mmu_gather` (include/asm-generic/tlb.h, mm/mmu_gather.c): range accumulation, `tlb_get_unmap_shift()`, and
+/// nested-gather detection in `tlb_finish_mmu()`.
 @Suite struct MMUGatherTests {
     static func process() throws -> (Machine, TaskID, TaskID) {
         var (machine, main) = makeProcess()

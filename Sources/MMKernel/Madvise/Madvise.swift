@@ -68,8 +68,9 @@ extension Machine {
     }
 }
 
-/// Mirrors `struct madvise_behavior` (mm/madvise.c): the calling thread (`current`), the call's mm and advice, the part of the range the walk has
-/// reached (one VMA's share at a time), and the mmu_gather the discarding advice share across VMAs.
+/// Mirrors `struct madvise_behavior` (mm/madvise.c): the calling thread (`current`), the call's mm and advice, the part
+/// of the range the walk has reached (one VMA's share at a time), and the mmu_gather the discarding advice share across
+/// VMAs.
 struct MadviseBehaviour {
     let task: TaskID
     let mm: MMID
