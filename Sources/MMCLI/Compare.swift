@@ -9,29 +9,24 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario under the before, seed and merged flush schemes and show them side by side.")
 
-    /// The scenario file or built-in name.
-    @Argument(help: "A scenario YAML file (- for standard input) or a built-in name (see 'mmsim scenarios').")
-    var file: String
+    /// The scenario and how much of its trace to list.
+    @OptionGroup var input: ScenarioInput
 
     /// Emit JSON.
     @Flag(help: "Print one JSON object keyed by scheme name, each value shaped like 'run --json'.")
     var json = false
-
-    /// One record per event instead of runs of repeated events.
-    @Flag(help: "List every fault, flush and tracepoint instead of summarising repeated ones.")
-    var verbose = false
 
     /// Machine and cost flags (`--scheme` is ignored: all three run).
     @OptionGroup var arch: ArchOptions
 
     /// Runs the three schemes; exits 1 if any expectation fails under any of them.
     func run() throws {
-        let source = try ScenarioCommand.load(file)
+        let source = try ScenarioCommand.load(input.file)
         let scenario = try ScenarioCommand.parse(yaml: source.yaml, file: source.file)
         let costs = try arch.costModel()
         var runs: [RunReport] = []
         for scheme in FlushScheme.allCases {
-            let options = RunOptions(summarize: !verbose, layouts: json)
+            let options = RunOptions(summarize: !input.verbose, layouts: json)
             runs.append(try ScenarioCommand.run(scenario, arch.overrides(scheme: scheme), options: options))
         }
         let output =

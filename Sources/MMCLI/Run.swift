@@ -8,26 +8,21 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario file or built-in scenario and report what happened.")
 
-    /// The scenario file or built-in name.
-    @Argument(help: "A scenario YAML file (docs/scenario-format.md; - for standard input) or a built-in name.")
-    var file: String
+    /// The scenario and how much of its trace to list.
+    @OptionGroup var input: ScenarioInput
 
     /// Emit JSON instead of the text report.
     @Flag(help: "Print the report as one JSON document (see docs/json-output.md).")
     var json = false
-
-    /// One record per event instead of runs of repeated events.
-    @Flag(help: "List every fault, flush and tracepoint instead of summarising repeated ones.")
-    var verbose = false
 
     /// Machine and cost flags.
     @OptionGroup var arch: ArchOptions
 
     /// Runs the file.
     func run() throws {
-        let source = try ScenarioCommand.load(file)
+        let source = try ScenarioCommand.load(input.file)
         try ScenarioCommand.execute(
-            yaml: source.yaml, file: source.file, json: json, verbose: verbose, overrides: arch.overrides(),
+            yaml: source.yaml, file: source.file, json: json, verbose: input.verbose, overrides: arch.overrides(),
             costs: try arch.costModel())
     }
 }

@@ -24,6 +24,9 @@ import Testing
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }()
 
+    /// Why a test is skipped without the executable.
+    static let needsBinary: Comment = "build mmsim first (swift build)"
+
     /// A fresh temporary directory.
     static func directory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mmcli-bin-\(UUID().uuidString)")
@@ -64,21 +67,22 @@ import Testing
 
     @Test(
         "run - and run /dev/stdin read the scenario from standard input",
-        .enabled(if: executable != nil, "build mmsim first (swift build)"), arguments: ["-", "/dev/stdin"])
+        .enabled(if: executable != nil, Self.needsBinary), arguments: ["-", "/dev/stdin"])
     func standardInput(path: String) throws {
         let outcome = try Self.run(["run", path], input: try Self.builtIn("S1"))
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.isEmpty)
     }
 
-    @Test("bad text on standard input is reported at <stdin>:line:col", .enabled(if: executable != nil))
+    @Test(
+        "bad text on standard input is reported at <stdin>:line:col", .enabled(if: executable != nil, Self.needsBinary))
     func standardInputError() throws {
         let outcome = try Self.run(["run", "-"], input: Array("name: x\nsteps: [\u{7}]\n".utf8))
         #expect(outcome.status == 2)
         #expect(outcome.stderr.hasPrefix("<stdin>:2:9: control character U+0007"), "\(outcome.stderr)")
     }
 
-    @Test("statuses: 0 passed, 1 an expectation failed, 2 bad input", .enabled(if: executable != nil))
+    @Test("statuses: 0 passed, 1 an expectation failed, 2 bad input", .enabled(if: executable != nil, Self.needsBinary))
     func statuses() throws {
         #expect(try Self.run(["run", "S1"]).status == 0)
         // S1 expects one INVLPG; with a ceiling of 0 every range becomes a full flush.
@@ -91,7 +95,7 @@ import Testing
         #expect(outcome.stderr == "\(directory.path): is a directory; give a scenario file\n")
     }
 
-    @Test("bench --size=-1 exits 2 with a message, not a crash", .enabled(if: executable != nil))
+    @Test("bench --size=-1 exits 2 with a message, not a crash", .enabled(if: executable != nil, Self.needsBinary))
     func benchNegativeSize() throws {
         let outcome = try Self.run(["bench", "--size=-1"])
         #expect(outcome.status == 2)
@@ -99,14 +103,16 @@ import Testing
         #expect(!outcome.stderr.contains("Fatal error"))
     }
 
-    @Test("conform --ops beyond the bound exits 2 at once, naming the limit", .enabled(if: executable != nil))
+    @Test(
+        "conform --ops beyond the bound exits 2 at once, naming the limit",
+        .enabled(if: executable != nil, Self.needsBinary))
     func conformOpsBound() throws {
         let outcome = try Self.run(["conform", "--ops", "10000000000"])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("--ops must be between 1 and 1000000"))
     }
 
-    @Test("a 50 MB scenario is refused at once, naming the file", .enabled(if: executable != nil))
+    @Test("a 50 MB scenario is refused at once, naming the file", .enabled(if: executable != nil, Self.needsBinary))
     func largeFile() throws {
         let file = try Self.directory().appendingPathComponent("big.yaml")
         #expect(FileManager.default.createFile(atPath: file.path, contents: nil))
@@ -127,14 +133,14 @@ import Testing
         #expect(piped.stderr.hasPrefix("<stdin>: the input is more than the 4 MiB"), "\(piped.stderr)")
     }
 
-    @Test("--version prints the version", .enabled(if: executable != nil))
+    @Test("--version prints the version", .enabled(if: executable != nil, Self.needsBinary))
     func version() throws {
         let outcome = try Self.run(["--version"])
         #expect(outcome.status == 0)
         #expect(outcome.stdout == MMSimVersion.current + "\n")
     }
 
-    @Test("no progress line when standard error is not a terminal", .enabled(if: executable != nil))
+    @Test("no progress line when standard error is not a terminal", .enabled(if: executable != nil, Self.needsBinary))
     func noProgressOffTerminal() throws {
         let outcome = try Self.run(["bench", "--size", "2M", "--repetitions", "1", "--no-host"])
         #expect(outcome.status == 0)

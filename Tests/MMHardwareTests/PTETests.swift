@@ -1,17 +1,17 @@
 import MMHardware
 import Testing
 
-/// One row of the present-entry bit table of spec §1.4.
+/// One row of the present-entry bit table (arch/x86/include/asm/pgtable_types.h; docs/kernel-model.md, "The bits").
 struct PTEBitRow: Sendable, CustomTestStringConvertible {
     let name: String
     let flag: PTEFlags
     let bit: UInt64
-    /// Whether `pte_modify()` keeps the bit (`_PAGE_CHG_MASK`, spec §1.4 "Derived masks").
+    /// Whether `pte_modify()` keeps the bit (`_PAGE_CHG_MASK`).
     let keptByModify: Bool
 
     var testDescription: String { "\(name) (bit \(bit))" }
 
-    /// Spec §1.4, one row per named bit. PAT_LARGE (bit 12) overlaps the PFN field and has its own tests.
+    /// One row per named `_PAGE_*` bit. PAT_LARGE (bit 12) overlaps the PFN field and has its own tests.
     static let all: [PTEBitRow] = [
         PTEBitRow(name: "P", flag: .present, bit: 0, keptByModify: false),
         PTEBitRow(name: "RW", flag: .writable, bit: 1, keptByModify: false),
@@ -205,8 +205,8 @@ struct PTEBitRow: Sendable, CustomTestStringConvertible {
 }
 
 @Suite struct PTEModifyTests {
-    /// `_PAGE_CHG_MASK` as spec §1.4 lists it: PFN, PWT, PCD, A, D, PAT (bit 7), SPECIAL, UFFD_WP, SOFT_DIRTY,
-    /// SAVED_DIRTY, plus SOFTW4 (`_PAGE_DEVMAP` up to ~6.15).
+    /// `_PAGE_CHG_MASK` of arch/x86/include/asm/pgtable_types.h in 6.18: PFN, PWT, PCD, A, D, PAT (bit 7), SPECIAL,
+    /// UFFD_WP, SOFT_DIRTY, SAVED_DIRTY, plus SOFTW4 (`_PAGE_DEVMAP` up to ~6.15).
     static let chgMask: UInt64 = 0x060F_FFFF_FFFF_FEF8
 
     @Test func chgMaskConstantIsTheSpecList() {

@@ -1,7 +1,7 @@
 import MMHardware
 import Testing
 
-/// One swap type above `MAX_SWAPFILES` (spec §1.6; numbering of include/linux/swap.h on x86-64).
+/// One swap type above `MAX_SWAPFILES` (numbering of include/linux/swap.h on x86-64).
 struct SpecialSwapKindRow: Sendable, CustomTestStringConvertible {
     let kind: SwapEntryKind
     let type: UInt64

@@ -30,7 +30,7 @@ extension HostSuite {
                 ) == "[-1,0)---p [0,1)rw-p [1,2)r--p [2,4)rw-p [4,5)---p"
             )
 
-            // Restoring RW merges the three VMAs back into one (host-kernel.md §3, split/merge table).
+            // Restoring RW merges the three VMAs back into one (`vma_modify()` merges the split pieces again).
             try HostMemory.mprotect(region.page(1), length: region.pageSize, prot: .readWrite)
             #expect(try region.layout() == "[0,4)rw-p")
         }

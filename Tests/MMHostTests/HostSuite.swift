@@ -48,7 +48,8 @@ struct GuardedRegion {
     /// The address of page `index` of the region.
     func page(_ index: Int) -> HostAddress { base.advanced(by: index * pageSize) }
 
-    /// The region's layout in the §3 notation, unclipped, so a merge with anything outside would show.
+    /// The region's layout in `ProcMaps.render` notation (`[0,4)rw-p`), unclipped, so a merge with anything outside
+    /// would show.
     func layout() throws -> String {
         try ProcMaps.readSelf().render(base: base, length: length, pageSize: pageSize)
     }

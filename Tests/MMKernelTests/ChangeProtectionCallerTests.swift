@@ -3,10 +3,11 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// The other `change_protection()` callers (spec §4.6): UFFDIO_WRITEPROTECT, NUMA hinting, exec's stack setup.
+/// The other `change_protection()` callers that 4a18419f71cd gave an mmu_gather: UFFDIO_WRITEPROTECT, NUMA hinting,
+/// exec's stack setup.
 @Suite struct ChangeProtectionCallerTests {
     @Test(
-        "spec §4.6/§7.2: UFFDIO_WRITEPROTECT protect flushes; a write gets UFFD_WP until unprotected",
+        "uffd_wp_range: UFFDIO_WRITEPROTECT protect flushes; a write gets UFFD_WP until unprotected",
         arguments: FlushScheme.allCases)
     func uffdWriteProtect(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test(
-        "spec §4.6: NUMA hinting scan makes PTEs protnone with a flush; the hinting fault restores without one",
+        "change_prot_numa: the NUMA hinting scan makes PTEs protnone with a flush; the hinting fault restores without one",
         arguments: FlushScheme.allCases)
     func numaHinting(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
@@ -59,7 +60,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §4.6: NUMA hinting skips single-threaded private memory already local")
+    @Test("change_pte_range: NUMA hinting skips single-threaded private memory already local")
     func numaHintingSingleThreaded() throws {
         var (machine, main) = makeProcess()
         let base = try machine.mapAnon(main, pages: 8)
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test(
-        "spec §4.6: exec with an executable stack: one gather, one flush making the stack PTEs executable",
+        "setup_arg_pages: exec with an executable stack: one gather, one flush making the stack PTEs executable",
         arguments: FlushScheme.allCases)
     func execExecutableStack(_ scheme: FlushScheme) throws {
         var (machine, main) = makeProcess { $0.scheme = scheme }
@@ -88,7 +89,8 @@ import Testing
         assertTLBsNoMorePermissiveThanPTEs(machine, mm)
     }
 
-    @Test("spec §4.6: exec with the default stack changes nothing (no flush)", arguments: [nil, false] as [Bool?])
+    @Test(
+        "setup_arg_pages: exec with the default stack changes nothing (no flush)", arguments: [nil, false] as [Bool?])
     func execDefaultStack(_ executable: Bool?) throws {
         var (machine, main) = makeProcess()
         let mark = machine.trace.count

@@ -3,7 +3,7 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// The x86 flush backend (spec §6, arch/x86/mm/tlb.c): `flush_tlb_mm_range()`'s ceiling, `flush_tlb_func()`'s
+/// The x86 flush backend (arch/x86/mm/tlb.c): `flush_tlb_mm_range()`'s ceiling, `flush_tlb_func()`'s
 /// generation rule, and lazy CPUs catching up in `switch_mm_irqs_off()`.
 @Suite struct FlushTLBMMRangeTests {
     /// A process with threads running on CPU0 and CPU1, both with the mm loaded and a populated 64-page region.
@@ -26,16 +26,16 @@ import Testing
     }
 
     static let ceilingRows: [CeilingRow] = [
-        CeilingRow(source: "host-kernel.md §2 '33 populated pages RW → RO': 33 INVLPG", pages: 33, expected: 33),
-        CeilingRow(source: "host-kernel.md §2 '34 populated pages RW → RO': full flush", pages: 34, expected: -1),
-        CeilingRow(source: "host-kernel.md §2 '16 populated pages RW → RO': 16 INVLPG", pages: 16, expected: 16),
-        CeilingRow(source: "host-kernel.md §2 '40 populated pages RW → RO': full flush", pages: 40, expected: -1),
+        CeilingRow(source: "33 populated pages RW → RO: 33 INVLPG (at the ceiling)", pages: 33, expected: 33),
+        CeilingRow(source: "34 populated pages RW → RO: full flush (past the ceiling)", pages: 34, expected: -1),
+        CeilingRow(source: "16 populated pages RW → RO: 16 INVLPG", pages: 16, expected: 16),
+        CeilingRow(source: "40 populated pages RW → RO: full flush", pages: 40, expected: -1),
         CeilingRow(source: "one page", pages: 1, expected: 1),
         CeilingRow(
-            source: "host-kernel.md §2 '2 MiB THP RW → RO': 512 pages at the PMD stride = 1 INVLPG", pages: 512,
+            source: "2 MiB THP RW → RO: 512 pages at the PMD stride = 1 INVLPG", pages: 512,
             strideShift: 21, expected: 1),
         CeilingRow(
-            source: "spec §6.5 flush_pmd_tlb_range on x86: 2 MiB at the 4 KiB stride = full", pages: 512,
+            source: "flush_pmd_tlb_range on x86 (= flush_tlb_range): 2 MiB at the 4 KiB stride = full", pages: 512,
             expected: -1),
     ]
 
@@ -73,7 +73,7 @@ import Testing
         }
     }
 
-    @Test("a CPU two generations behind does a full flush instead of the partial one (spec §6.3, §8 pitfall 13)")
+    @Test("a CPU two generations behind does a full flush instead of the partial one (flush_tlb_func)")
     func twoBehindUpgradesToFull() throws {
         var (machine, main, _, base) = try Self.twoCPUs()
         let mmID = machine.mmID(of: main)
@@ -105,7 +105,7 @@ import Testing
             machine.tlbFlushEvents.contains { $0.cpu == CPUID(1) && $0.reason == .remoteShootdown && $0.pages == 3 })
     }
 
-    @Test("a lazy CPU gets no IPI; switching back to the mm catches up with a full flush (spec §6.4, §8 pitfall 14)")
+    @Test("a lazy CPU gets no IPI; switching back to the mm catches up with a full flush (switch_mm_irqs_off)")
     func lazyCatchUpAtSwitch() throws {
         var (machine, main, helper, base) = try Self.twoCPUs()
         let mmID = machine.mmID(of: main)

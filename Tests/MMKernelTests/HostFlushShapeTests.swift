@@ -3,8 +3,10 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// host-kernel.md §2: the mprotect shapes measured on the 6.18 host, under `.merged` with x86 defaults (no PKU,
-/// MMU_GATHER_MERGE_VMAS, ceiling 33) and two threads (CPU 1 running the mm, so every flush is one remote decision).
+/// The mprotect and munmap flush shapes Linux 6.18 shows under `tlb:tlb_flush` (the `host-…` built-ins, which
+/// `mmsim probe` runs on the real kernel), under `.merged` with x86 defaults (no PKU, MMU_GATHER_MERGE_VMAS,
+/// `tlb_single_page_flush_ceiling` 33) and two threads (CPU 1 running the mm, so every flush is one remote
+/// decision). The rules behind them: docs/kernel-model.md, "The x86 flush backend" and "The mmu_gather".
 @Suite struct HostFlushShapeTests {
     /// A populated RW region of `pages` pages.
     static func populated(_ rig: inout FlushRig, pages: UInt64) throws -> UInt64 {
@@ -13,7 +15,7 @@ import Testing
         return base
     }
 
-    @Test("host §2: 1 page in a populated 512-page RW VMA → RO (splits into 3)")
+    @Test("6.18 shape: 1 page in a populated 512-page RW VMA → RO (splits into 3)")
     func onePageOf512() throws {
         var rig = FlushRig()
         let base = try Self.populated(&rig, pages: 512)
@@ -26,7 +28,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2: whole 512-page populated RW → RO")
+    @Test("6.18 shape: whole 512-page populated RW → RO")
     func whole512() throws {
         var rig = FlushRig()
         let base = try Self.populated(&rig, pages: 512)
@@ -36,7 +38,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2: 2 MiB THP (MADV_HUGEPAGE) RW → RO: 1 flush at the PMD stride")
+    @Test("6.18 shape: 2 MiB THP (MADV_HUGEPAGE) RW → RO: 1 flush at the PMD stride")
     func thpWhole() throws {
         var rig = FlushRig()
         let base = try rig.mapTHP()
@@ -47,7 +49,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2: 1 page inside a fresh THP → RO: split (full) then 1 page, 2 remote decisions")
+    @Test("6.18 shape: 1 page inside a fresh THP → RO: split (full) then 1 page, 2 remote decisions")
     func thpOnePage() throws {
         var rig = FlushRig()
         let base = try rig.mapTHP()
@@ -59,7 +61,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2: 24 pages spanning 3 VMAs (plain/DONTFORK/DONTDUMP) RW → RO: 1 flush of 24")
+    @Test("6.18 shape: 24 pages spanning 3 VMAs (plain/DONTFORK/DONTDUMP) RW → RO: 1 flush of 24")
     func threeVMAs() throws {
         var rig = FlushRig()
         let base = try rig.map(pages: 24)
@@ -81,7 +83,7 @@ import Testing
         var before: Protection?
         var to: Protection
         var flushes: [Int]
-        var testDescription: String { "host §2: \(name)" }
+        var testDescription: String { "6.18 shape: \(name)" }
     }
 
     static let shapes: [Shape] = [
@@ -110,7 +112,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2: 16 unpopulated pages RW → RO")
+    @Test("6.18 shape: 16 unpopulated pages RW → RO")
     func unpopulated() throws {
         var rig = FlushRig()
         let base = try rig.map(pages: 16)
@@ -119,7 +121,7 @@ import Testing
         rig.expectFlushes([])
     }
 
-    @Test("host §2: sparse pages — 16-page VMA pages 0 and 10 → 11; 128-page VMA pages 0 and 100 → full")
+    @Test("6.18 shape: sparse pages — 16-page VMA pages 0 and 10 → 11; 128-page VMA pages 0 and 100 → full")
     func sparse() throws {
         var rig = FlushRig()
         let small = try rig.map(pages: 16)
@@ -135,7 +137,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2 rule 7: single thread → 0 IPIs")
+    @Test("native_flush_tlb_multi: a single thread sends 0 IPIs (mm_cpumask holds only the caller)")
     func singleThread() throws {
         var (machine, main) = makeProcess()
         let base = try machine.mapAnon(main, pages: 16)
@@ -147,7 +149,7 @@ import Testing
         #expect(flushes.map(\.remote) == [[]])
     }
 
-    @Test("host §2 lazy remote CPU: mprotect sends no IPI")
+    @Test("should_flush_tlb: a lazy remote CPU gets no IPI for an mprotect flush")
     func lazyRemote() throws {
         var rig = FlushRig()
         let base = try Self.populated(&rig, pages: 16)
@@ -159,7 +161,7 @@ import Testing
 
     /// Reference rows: munmap of 16 populated pages is one flush of 16 pages, or a full one when its PTE table is
     /// freed and the range widens (layout-dependent on the host); the 2 MiB-aligned whole-VMA munmap gave 16.
-    @Test("host §2 ref: munmap 16 populated pages")
+    @Test("6.18 shape: munmap 16 populated pages")
     func munmap16() throws {
         var rig = FlushRig()
         let base = try Self.populated(&rig, pages: 16)
@@ -171,7 +173,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2 ref: munmap whole 2 MiB-aligned 16-page VMA (PTE table freed)")
+    @Test("6.18 shape: munmap whole 2 MiB-aligned 16-page VMA (PTE table freed)")
     func munmapAligned() throws {
         var rig = FlushRig()
         // As in the host process, other mappings share the 1 GiB around it, so only the PTE table goes.
@@ -187,7 +189,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("host §2 RO→RW and COW sub-table: shared with a fork child, after its exit, after re-writing")
+    @Test("6.18 shape: RO → RW and COW (PageAnonExclusive): shared with a fork child, after its exit, after re-writing")
     func cowSubTable() throws {
         var rig = FlushRig()
         let base = try Self.populated(&rig, pages: 16)

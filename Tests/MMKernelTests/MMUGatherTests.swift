@@ -3,8 +3,8 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// `struct mmu_gather` (spec §5): range accumulation, `tlb_get_unmap_shift()`, and nested-gather detection in
-/// `tlb_finish_mmu()`.
+/// `struct mmu_gather` (include/asm-generic/tlb.h, mm/mmu_gather.c): range accumulation, `tlb_get_unmap_shift()`, and
+/// nested-gather detection in `tlb_finish_mmu()`.
 @Suite struct MMUGatherTests {
     static func process() throws -> (Machine, TaskID, TaskID) {
         var (machine, main) = makeProcess()
@@ -48,7 +48,7 @@ import Testing
         #expect(flushes.first?.strideShift ?? 12 == row.expected)
     }
 
-    @Test("recorded entries form one interval: pages 0 and 10 flush 11 pages (host-kernel.md §2 rule 4)")
+    @Test("recorded entries form one interval: pages 0 and 10 flush 11 pages (__tlb_adjust_range)")
     func singleInterval() throws {
         var (machine, main, _) = try Self.process()
         var gather = machine.tlbGatherMMU(mm: machine.mmID(of: main), cpu: CPUID(0))
@@ -60,7 +60,7 @@ import Testing
         #expect(flushes.first?.pages == 11)
     }
 
-    @Test("pages 0 and 100 span more than the ceiling: full flush (host-kernel.md §2 '128-page VMA, pages 0 and 100')")
+    @Test("pages 0 and 100 span more than the ceiling: full flush (__tlb_adjust_range, flush_tlb_mm_range)")
     func intervalBeyondCeiling() throws {
         var (machine, main, _) = try Self.process()
         var gather = machine.tlbGatherMMU(mm: machine.mmID(of: main), cpu: CPUID(0))
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test(
-        "nested gathers: the one finishing while another is live forces a full flush with freed_tables (spec §5.2, §8 pitfalls 2-3)"
+        "nested gathers: the one finishing while another is live forces a full flush with freed_tables (mm_tlb_flush_nested)"
     )
     func nestedForcesFullFlush() throws {
         var (machine, main, _) = try Self.process()

@@ -3,8 +3,8 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// A process with an anonymous region of `pages` pages that has unmapped guard pages on both sides (as in the host
-/// probe of host-kernel.md §3), under the default `.merged` scheme.
+/// A process with an anonymous region of `pages` pages that has unmapped guard pages on both sides (as the host
+/// tests and `mmsim conform` set their windows up), under the default `.merged` scheme.
 struct Region {
     var machine: Machine
     let task: TaskID
@@ -50,8 +50,10 @@ struct Region {
     }
 }
 
-/// host-kernel.md §3 "Argument validation", "Holes", "pkeys", and the personality/MDWE checks of spec §2, under
-/// `.merged` with x86 defaults.
+/// The checks of `do_mprotect_pkey()` (mm/mprotect.c) in their order: argument validation, holes (nothing rolled
+/// back), pkeys on a machine without PKU, `READ_IMPLIES_EXEC` and MDWE (docs/kernel-model.md,
+/// "`do_mprotect_pkey()` step by step"), under `.merged` with x86 defaults. The layouts are what Linux 6.18 leaves
+/// in `/proc/self/maps` for the same calls.
 @Suite struct MProtectErrnoTests {
     static let read = Protection.read.rawValue
     static let readWrite = Protection([.read, .write]).rawValue
@@ -63,7 +65,7 @@ struct Region {
         var prot: UInt64
         var errno: KernelErrno?
         var layout: String
-        var testDescription: String { "host §3: \(name)" }
+        var testDescription: String { "do_mprotect_pkey: \(name)" }
     }
 
     static let rows: [Row] = [
@@ -107,7 +109,7 @@ struct Region {
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3: PROT_GROWSDOWN on page 2 of a 4-page MAP_GROWSDOWN VMA extends start down to vm_start")
+    @Test("do_mprotect_pkey: PROT_GROWSDOWN on page 2 of a 4-page MAP_GROWSDOWN VMA extends start down to vm_start")
     func growsDown() throws {
         var region = try Region(extraFlags: .growsDown, touch: true)
         #expect(region.mprotect(page: 2, bytes: pageBytes, Self.read | Protection.growsDown.rawValue) == nil)
@@ -115,7 +117,7 @@ struct Region {
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3: addr 0, range crossing TASK_SIZE, vsyscall page → ENOMEM")
+    @Test("do_mprotect_pkey: addr 0, range crossing TASK_SIZE, vsyscall page → ENOMEM (no VMA)")
     func unmappedAddresses() throws {
         var (machine, task) = makeProcess()
         let top = try machine.mapAnon(task, pages: 1, fixed: PageGeometry.taskSize - pageBytes)
@@ -129,7 +131,7 @@ struct Region {
         }
     }
 
-    @Test("host §3 holes: 3 pages, middle unmapped → ENOMEM, the part before the hole changed")
+    @Test("do_mprotect_pkey holes: 3 pages, middle unmapped → ENOMEM, the part before the hole changed")
     func holeInMiddle() throws {
         var region = try Region(pages: 3, touch: true)
         try region.machine.munmap(region.task, region.base + pageBytes, pageBytes)
@@ -139,7 +141,7 @@ struct Region {
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 holes: range starting in the hole → ENOMEM, nothing changed")
+    @Test("do_mprotect_pkey holes: range starting in the hole → ENOMEM, nothing changed")
     func startInHole() throws {
         var region = try Region(pages: 3, touch: true)
         try region.machine.munmap(region.task, region.base + pageBytes, pageBytes)
@@ -147,7 +149,7 @@ struct Region {
         #expect(region.layout == "[0,1)rw-p [2,3)rw-p")
     }
 
-    @Test("host §3 holes: range starting at the last VMA and running past its end → ENOMEM, partial")
+    @Test("do_mprotect_pkey holes: range starting at the last VMA and running past its end → ENOMEM, partial")
     func pastLastVMA() throws {
         var region = try Region(pages: 3, touch: true)
         try region.machine.munmap(region.task, region.base + pageBytes, pageBytes)
@@ -156,7 +158,7 @@ struct Region {
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 holes: 4 pages, last unmapped → ENOMEM, partial")
+    @Test("do_mprotect_pkey holes: 4 pages, last unmapped → ENOMEM, partial")
     func trailingHole() throws {
         var region = try Region(pages: 4, touch: true)
         try region.machine.munmap(region.task, region.base + 3 * pageBytes, pageBytes)
@@ -165,7 +167,7 @@ struct Region {
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 pkeys (no PKU): pkey_alloc and pkey_free EINVAL")
+    @Test("do_mprotect_pkey without PKU: pkey_alloc and pkey_free EINVAL")
     func pkeyAllocWithoutPKU() throws {
         var (machine, task) = makeProcess()
         #expect(throws: KernelErrno.EINVAL) { _ = try machine.pkeyAlloc(task, flags: 0, accessRights: 0) }
@@ -173,14 +175,14 @@ struct Region {
         #expect(throws: KernelErrno.EINVAL) { try machine.pkeyFree(task, 1) }
     }
 
-    @Test("host §3 pkeys (no PKU): pkey_mprotect(-1) is mprotect")
+    @Test("do_mprotect_pkey without PKU: pkey_mprotect(-1) is mprotect")
     func pkeyMinusOne() throws {
         var region = try Region(touch: true)
         try region.machine.pkeyMprotect(region.task, region.base, pageBytes, prot: Self.read, pkey: -1)
         #expect(region.layout == "[0,1)r--p [1,4)rw-p")
     }
 
-    @Test("host §3 pkeys (no PKU): pkey 0, 5, 16, -2 → EINVAL", arguments: [0, 5, 16, -2])
+    @Test("do_mprotect_pkey without PKU: pkey 0, 5, 16, -2 → EINVAL", arguments: [0, 5, 16, -2])
     func pkeyOthers(_ pkey: Int) throws {
         var region = try Region(touch: true)
         #expect(throws: KernelErrno.EINVAL) {
@@ -189,7 +191,7 @@ struct Region {
         #expect(region.layout == "[0,4)rw-p")
     }
 
-    @Test("spec §2 loop step 2: READ_IMPLIES_EXEC adds PROT_EXEC where VM_MAYEXEC allows")
+    @Test("do_mprotect_pkey: READ_IMPLIES_EXEC adds PROT_EXEC where VM_MAYEXEC allows")
     func readImpliesExec() throws {
         var region = try Region(touch: true)
         region.machine.setReadImpliesExec(region.task, true)
@@ -204,7 +206,7 @@ struct Region {
         #expect(region.machine.relativeLayout(region.mm, base: mapped, length: 2 * pageBytes) == "[0,2)r--p")
     }
 
-    @Test("spec §2 loop step 6: MDWE refuses W+X and newly gained X")
+    @Test("do_mprotect_pkey: map_deny_write_exec refuses W+X and newly gained X under MDWE")
     func mdwe() throws {
         var region = try Region(touch: true)
         region.machine.prctlSetMDWE(region.task)
@@ -215,8 +217,12 @@ struct Region {
     }
 
     /// VMA 1 (RWX, mapped before the prctl) may drop W; VMA 2 (RW) would newly gain X and fails. VMA 1's PTE
-    /// changes must still be flushed (CPU 1 held a writable entry) and tlb_flush_pending must drop back to 0.
-    @Test("spec §8.5: 2-VMA mprotect where VMA 2 fails MDWE still flushes VMA 1", arguments: FlushScheme.allCases)
+    /// changes must still be flushed (CPU 1 held a writable entry) and tlb_flush_pending must drop back to 0: the
+    /// MDWE check leaves the loop with `break`, so `tlb_finish_mmu()` still runs (the `goto out` of b507808ebce2
+    /// skipped it).
+    @Test(
+        "do_mprotect_pkey: a 2-VMA mprotect where VMA 2 fails MDWE still flushes VMA 1",
+        arguments: FlushScheme.allCases)
     func mdweErrorPathFlushes(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8, prot: [.read, .write, .exec])

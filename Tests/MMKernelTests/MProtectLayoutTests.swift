@@ -3,7 +3,10 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// host-kernel.md §3 "File mappings", "Split / merge outcomes" and "vm.max_map_count", under `.merged`.
+/// The VMA layouts mprotect leaves (docs/kernel-model.md, "`mprotect_fixup()`" and "VMAs"): the `VM_MAY*` checks of
+/// `do_mprotect_pkey()` on file mappings, merge and split through `vma_modify_flags()` (mm/vma.c), and `split_vma()`
+/// refusing at `vm.max_map_count`, under `.merged`. Each layout is what Linux 6.18 shows in `/proc/self/maps` after
+/// the same calls.
 @Suite struct MProtectLayoutTests {
     static func file(
         _ region: inout Region, readable: Bool = true, writable: Bool, noexec: Bool = false, sealWrite: Bool = false,
@@ -19,7 +22,7 @@ import Testing
         region.machine.relativeLayout(region.mm, base: base, length: pages * pageBytes)
     }
 
-    @Test("host §3 files: PROT_WRITE on MAP_SHARED of an O_RDONLY fd → EACCES")
+    @Test("mprotect of a file mapping: PROT_WRITE on MAP_SHARED of an O_RDONLY fd → EACCES")
     func sharedReadOnlyFdWrite() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: false, prot: .read, shared: true, pages: 1)
@@ -29,7 +32,7 @@ import Testing
         #expect(Self.layout(region, base, pages: 1) == "[0,1)r--s")
     }
 
-    @Test("host §3 files: PROT_EXEC on MAP_SHARED of an O_RDONLY fd → ok")
+    @Test("mprotect of a file mapping: PROT_EXEC on MAP_SHARED of an O_RDONLY fd → ok")
     func sharedReadOnlyFdExec() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: false, prot: .read, shared: true, pages: 1)
@@ -37,7 +40,7 @@ import Testing
         #expect(Self.layout(region, base, pages: 1) == "[0,1)r-xs")
     }
 
-    @Test("host §3 files: PROT_WRITE on MAP_PRIVATE of an O_RDONLY fd → ok (COW)")
+    @Test("mprotect of a file mapping: PROT_WRITE on MAP_PRIVATE of an O_RDONLY fd → ok (COW)")
     func privateReadOnlyFdWrite() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: false, prot: .read, shared: false, pages: 1)
@@ -45,7 +48,7 @@ import Testing
         #expect(Self.layout(region, base, pages: 1) == "[0,1)rw-p")
     }
 
-    @Test("host §3 files: PROT_WRITE on MAP_SHARED of an O_RDWR fd → ok")
+    @Test("mprotect of a file mapping: PROT_WRITE on MAP_SHARED of an O_RDWR fd → ok")
     func sharedReadWriteFd() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: true, prot: .read, shared: true)
@@ -54,7 +57,7 @@ import Testing
         #expect(Self.layout(region, base) == "[0,1)r--s [1,2)rw-s [2,3)r--s")
     }
 
-    @Test("host §3 files: PROT_WRITE on MAP_SHARED of an F_SEAL_WRITE memfd → EACCES")
+    @Test("mprotect of a file mapping: PROT_WRITE on MAP_SHARED of an F_SEAL_WRITE memfd → EACCES")
     func sealedMemfd() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: true, sealWrite: true, isShmem: true, prot: .read, shared: true)
@@ -64,7 +67,7 @@ import Testing
         #expect(Self.layout(region, base) == "[0,3)r--s")
     }
 
-    @Test("host §3 files: PROT_EXEC on a file from a noexec mount → EACCES")
+    @Test("mprotect of a file mapping: PROT_EXEC on a file from a noexec mount → EACCES")
     func noexecFile() throws {
         var region = try Region()
         let base = try Self.file(&region, writable: true, noexec: true, prot: .read, shared: false)
@@ -76,7 +79,7 @@ import Testing
 
     // MARK: - Split / merge
 
-    @Test("host §3 merge: 3-page RW (touched): middle → R, → RW again merges back")
+    @Test("vma_modify merge: 3-page RW (touched): middle → R, → RW again merges back")
     func middleReadThenBack() throws {
         var region = try Region(pages: 3, touch: true)
         #expect(region.mprotect(page: 1, pages: 1, .read) == nil)
@@ -86,7 +89,7 @@ import Testing
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 merge: middle → NONE, then → RW merges back")
+    @Test("vma_modify merge: middle → NONE, then → RW merges back")
     func middleNoneThenBack() throws {
         var region = try Region(pages: 3, touch: true)
         #expect(region.mprotect(page: 1, pages: 1, []) == nil)
@@ -96,7 +99,7 @@ import Testing
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 merge: first → R; last → R; middle → R merges into one")
+    @Test("vma_modify merge: first → R; last → R; middle → R merges into one")
     func threeStepsToOne() throws {
         var region = try Region(pages: 3, touch: true)
         #expect(region.mprotect(page: 0, pages: 1, .read) == nil)
@@ -106,7 +109,7 @@ import Testing
         #expect(region.layout == "[0,3)r--p")
     }
 
-    @Test("host §3 merge: never touched, middle → R → RW merges back")
+    @Test("vma_modify merge: never touched, middle → R → RW merges back")
     func untouchedMiddle() throws {
         var region = try Region(pages: 3)
         #expect(region.mprotect(page: 1, pages: 1, .read) == nil)
@@ -115,7 +118,7 @@ import Testing
         #expect(region.layout == "[0,3)rw-p")
     }
 
-    @Test("host §3 merge: R-born, untouched: middle → RW → R merges back (VM_ACCOUNT dropped again)")
+    @Test("vma_modify merge: R-born, untouched: middle → RW → R merges back (VM_ACCOUNT dropped again)")
     func readBornUntouched() throws {
         var region = try Region(pages: 3, prot: .read)
         #expect(region.mprotect(page: 1, pages: 1, [.read, .write]) == nil)
@@ -124,7 +127,7 @@ import Testing
         #expect(region.layout == "[0,3)r--p")
     }
 
-    @Test("host §3 merge: R-born: middle → RW, written, → R stays 3 VMAs (keeps VM_ACCOUNT)")
+    @Test("vma_modify merge: R-born: middle → RW, written, → R stays 3 VMAs (keeps VM_ACCOUNT)")
     func readBornWritten() throws {
         var region = try Region(pages: 3, prot: .read)
         #expect(region.mprotect(page: 1, pages: 1, [.read, .write]) == nil)
@@ -134,7 +137,7 @@ import Testing
         assertTLBsNoMorePermissiveThanPTEs(region.machine, region.mm)
     }
 
-    @Test("host §3 merge: A (2p RW, touched) + adjacent B (2p R): B → RW merges")
+    @Test("vma_modify merge: A (2p RW, touched) + adjacent B (2p R): B → RW merges")
     func adjacentMappings() throws {
         var region = try Region(pages: 4)
         region.write([0, 1])
@@ -144,7 +147,7 @@ import Testing
         #expect(region.layout == "[0,4)rw-p")
     }
 
-    @Test("host §3 merge: 4 pages RW,R,RW,NONE all → R merge into one")
+    @Test("vma_modify merge: 4 pages RW,R,RW,NONE all → R merge into one")
     func mixedToRead() throws {
         var region = try Region(pages: 4)
         #expect(region.mprotect(page: 1, pages: 1, .read) == nil)
@@ -154,7 +157,7 @@ import Testing
         #expect(region.layout == "[0,4)r--p")
     }
 
-    @Test("host §3 merge: MADV_DONTFORK middle, all → R stays 3 VMAs")
+    @Test("vma_modify merge: MADV_DONTFORK middle, all → R stays 3 VMAs")
     func dontForkMiddle() throws {
         var region = try Region(pages: 3, touch: true)
         try region.machine.madvise(region.task, region.base + pageBytes, pageBytes, advice: Advice.dontFork.rawValue)
@@ -162,7 +165,7 @@ import Testing
         #expect(region.layout == "[0,1)r--p [1,2)r--p [2,3)r--p")
     }
 
-    @Test("host §3 merge: MAP_SHARED|MAP_ANONYMOUS middle → R → RW")
+    @Test("vma_modify merge: MAP_SHARED|MAP_ANONYMOUS middle → R → RW")
     func sharedAnonymous() throws {
         var region = try Region(pages: 3, shared: true, touch: true)
         #expect(region.mprotect(page: 1, pages: 1, .read) == nil)
@@ -176,7 +179,7 @@ import Testing
 
     /// With vm.max_map_count = 64: a middle split at limit-1 fails after its first split (left behind, unmerged),
     /// one at the limit fails without change, a merging call at the limit succeeds, and then the split succeeds.
-    @Test("host §3 max_map_count: failing split, partial split at limit-1, merge at the limit")
+    @Test("split_vma at max_map_count: failing split, partial split at limit-1, merge at the limit")
     func maxMapCount() throws {
         let limit = 64
         var region = try Region(pages: 200) { $0.maxMapCount = limit }

@@ -8,8 +8,7 @@ import Testing
 @Suite struct MadviseColdPageoutTests {
     static func written(pages: UInt64 = 4, swapFrames: Int = 0) throws -> (Machine, TaskID, UInt64) {
         var (machine, main) = makeProcess { $0.swapFrames = swapFrames }
-        let base = try machine.mapAnon(main, pages: pages)
-        for page in 0..<pages { _ = machine.access(main, base + page * pageBytes, .write, value: 100 + page) }
+        let base = try machine.mapWritten(main, pages: pages)
         return (machine, main, base)
     }
 
@@ -116,9 +115,7 @@ import Testing
     @Test("PAGEOUT of a whole THP without swap splits it (the large folio cannot get swap) and keeps the pages")
     func pageOutSplitsTHP() throws {
         var (machine, main) = makeProcess()
-        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1024), hugeBytes)
-        try machine.madvise(main, base, hugeBytes, advice: Advice.hugePage.rawValue)
-        _ = machine.access(main, base, .write, value: 8)
+        let base = try machine.mapTHP(main, value: 8)
         try machine.madvise(main, base, hugeBytes, advice: Advice.pageOut.rawValue)
         #expect(!machine.leaf(main, base).huge)
         #expect(machine.access(main, base, .read) == .value(8))
@@ -127,9 +124,7 @@ import Testing
     @Test("COLD of a whole young THP keeps it huge and makes the PMD old")
     func coldTHP() throws {
         var (machine, main) = makeProcess()
-        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1024), hugeBytes)
-        try machine.madvise(main, base, hugeBytes, advice: Advice.hugePage.rawValue)
-        _ = machine.access(main, base, .write, value: 8)
+        let base = try machine.mapTHP(main, value: 8)
         try machine.madvise(main, base, hugeBytes, advice: Advice.cold.rawValue)
         #expect(machine.leaf(main, base).huge && !machine.leaf(main, base).entry.isAccessed)
     }

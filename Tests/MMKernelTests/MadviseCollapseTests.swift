@@ -92,9 +92,7 @@ import Testing
     @Test("an already PMD-mapped THP counts as collapsed: success, nothing changes")
     func alreadyHuge() throws {
         var (machine, main) = makeProcess()
-        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1536), hugeBytes)
-        try machine.madvise(main, base, hugeBytes, advice: Advice.hugePage.rawValue)
-        _ = machine.access(main, base, .write, value: 1)
+        let base = try machine.mapTHP(main)
         let before = machine.leaf(main, base).entry
         try machine.madvise(main, base, hugeBytes, advice: Advice.collapse.rawValue)
         #expect(machine.leaf(main, base).entry == before)

@@ -9,8 +9,7 @@ import Testing
     /// Four written private anonymous pages (tokens 100...103).
     static func written(pages: UInt64 = 4, extraFlags: MapFlags = []) throws -> (Machine, TaskID, UInt64) {
         var (machine, main) = makeProcess()
-        let base = try machine.mapAnon(main, pages: pages, extraFlags: extraFlags)
-        for page in 0..<pages { _ = machine.access(main, base + page * pageBytes, .write, value: 100 + page) }
+        let base = try machine.mapWritten(main, pages: pages, extraFlags: extraFlags)
         return (machine, main, base)
     }
 
@@ -48,7 +47,7 @@ import Testing
     @Test("DONTNEED, DONTNEED_LOCKED and FREE are EINVAL on a VM_PFNMAP VMA")
     func pfnMap() throws {
         var (machine, main, base) = try Self.written()
-        machine.mms[machine.mmID(of: main).rawValue]!.vmas.update(0) { $0.flags.insert(.pfnMap) }
+        machine.addVMAFlags(main, containing: base, .pfnMap)
         for advice in [Advice.dontNeed, .dontNeedLocked, .free] {
             #expect(throws: KernelErrno.EINVAL) { try machine.madvise(main, base, pageBytes, advice: advice.rawValue) }
         }
@@ -149,6 +148,20 @@ import Testing
         let base = try machine.mapAnon(main, pages: 2)
         try machine.mseal(main, base, 2 * pageBytes)
         try machine.madvise(main, base, pageBytes, advice: advice.rawValue)
+    }
+
+    /// Rows: (pku). WRPKRU write-disables key 0, the VMA's key; without PKU there is no key to disable.
+    @Test(
+        "can_madvise_modify(): a sealed writable anonymous VMA whose key PKRU write-disables is EPERM; without PKU not",
+        arguments: [true, false])
+    func sealedWritableButPKRUWriteDisabled(pku: Bool) throws {
+        var (machine, main) = makeProcess { $0.pku = pku }
+        let base = try machine.mapAnon(main, pages: 2)
+        try machine.mseal(main, base, 2 * pageBytes)
+        machine.writePKRU(main, PKRU.writeDisable(0))
+        let result = machine.perform(
+            .madvise(address: base, length: pageBytes, advice: Int64(Advice.dontNeed.rawValue)), by: main)
+        #expect(result == (pku ? .failed(.EPERM) : .returned(0)))
     }
 
     @Test("can_madvise_modify(): sealed read-only file mappings, private or shared, may be discarded (6.17+)")

@@ -109,8 +109,7 @@ import Testing
     static func specialVMA(_ extra: VMFlags) throws -> (Machine, TaskID, UInt64) {
         var (machine, main) = makeProcess()
         let base = try machine.mapAnon(main, pages: 2, fixed: Self.window)
-        let mmID = machine.mmID(of: main)
-        machine.mms[mmID.rawValue]!.vmas.update(0) { $0.flags.formUnion(extra) }
+        machine.addVMAFlags(main, containing: base, extra)
         return (machine, main, base)
     }
 

@@ -9,8 +9,7 @@ import Testing
 @Suite struct MadviseForkTests {
     static func written() throws -> (Machine, TaskID, UInt64) {
         var (machine, main) = makeProcess()
-        let base = try machine.mapAnon(main, pages: 4)
-        for page: UInt64 in 0..<4 { _ = machine.access(main, base + page * pageBytes, .write, value: 50 + page) }
+        let base = try machine.mapWritten(main, pages: 4, token: 50)
         return (machine, main, base)
     }
 

@@ -125,7 +125,7 @@ import Testing
     func specialVMA(_ flag: VMFlags) throws {
         var (machine, main) = makeProcess()
         let base = try machine.mapAnon(main, pages: 2, fixed: Self.window)
-        machine.mms[machine.mmID(of: main).rawValue]!.vmas.update(0) { $0.flags.insert(flag) }
+        machine.addVMAFlags(main, containing: base, flag)
         for advice in [Advice.guardInstall, .guardRemove] {
             #expect(throws: KernelErrno.EINVAL) { try machine.madvise(main, base, pageBytes, advice: advice.rawValue) }
         }
@@ -146,9 +146,7 @@ import Testing
     @Test("installing over part of a THP splits it; the rest of the THP keeps its contents")
     func installSplitsTHP() throws {
         var (machine, main) = makeProcess()
-        let base = PageGeometry.alignUp(try machine.mapAnon(main, pages: 1024), hugeBytes)
-        try machine.madvise(main, base, hugeBytes, advice: Advice.hugePage.rawValue)
-        _ = machine.access(main, base, .write, value: 3)
+        let base = try machine.mapTHP(main, value: 3)
         #expect(machine.leaf(main, base).huge)
         try machine.madvise(main, base + 5 * pageBytes, pageBytes, advice: Advice.guardInstall.rawValue)
         #expect(!machine.leaf(main, base).huge)

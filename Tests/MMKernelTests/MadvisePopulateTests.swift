@@ -73,6 +73,23 @@ import Testing
         #expect(machine.leaf(main, base).entry.isNone)
     }
 
+    /// Rows: (pku, advice). WRPKRU disables key 0 (access, or write); without PKU there are no keys to disable.
+    @Test(
+        "check_vma_flags(): populate of memory on a key the caller's PKRU disables is EINVAL; without PKU it works",
+        arguments: [true, false], [Advice.populateRead, .populateWrite])
+    func pkruRefusesPopulate(pku: Bool, advice: Advice) throws {
+        var (machine, main) = makeProcess { $0.pku = pku }
+        let base = try machine.mapAnon(main, pages: 2)
+        machine.writePKRU(main, advice == .populateRead ? PKRU.accessDisable(0) : PKRU.writeDisable(0))
+        if pku {
+            #expect(throws: KernelErrno.EINVAL) { try machine.madvise(main, base, pageBytes, advice: advice.rawValue) }
+            #expect(machine.leaf(main, base).entry.isNone)
+        } else {
+            try machine.madvise(main, base, pageBytes, advice: advice.rawValue)
+            #expect(machine.leaf(main, base).entry.isPresent)
+        }
+    }
+
     @Test("POPULATE_WRITE of a write-only mapping works")
     func writeOnly() throws {
         var (machine, main) = makeProcess()

@@ -3,14 +3,15 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// VMA layouts after mmap and madvise, against host-kernel.md §3 "Split / merge outcomes" (rows that need no
-/// mprotect: flag changes are made with MADV_DONTFORK/MADV_DOFORK, which go through the same `vma_modify()`).
+/// VMA layouts after mmap and madvise: `vma_merge_new_range()` and `vma_modify()` (mm/vma.c) as Linux 6.18 shows them
+/// in `/proc/self/maps` (flag changes are made with MADV_DONTFORK/MADV_DOFORK, which go through the same
+/// `vma_modify()` as mprotect; docs/kernel-model.md, "Merging").
 @Suite struct MmapLayoutTests {
     /// A region at a fixed address with unmapped guard pages on both sides, as the host probes used.
     static let window: UInt64 = 0x7e00_0010_0000
 
     @Test(
-        "separate adjacent anon mmaps with the same prot merge (host-kernel.md §3 Split/merge row 'separately mmapped A + B')"
+        "separate adjacent anon mmaps with the same prot merge (vma_merge_new_range)"
     )
     func adjacentSameProtMerge() throws {
         var (machine, main) = makeProcess()
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test(
-        "adjacent anon mmaps with different prot stay two VMAs (host-kernel.md §3 Split/merge row 'separately mmapped A + B', mmap part)"
+        "adjacent anon mmaps with different prot stay two VMAs (is_mergeable_vma: flags differ)"
     )
     func adjacentDifferentProtDoNotMerge() throws {
         var (machine, main) = makeProcess()
@@ -50,13 +51,13 @@ import Testing
 
     static let middleRows: [SplitMergeRow] = [
         SplitMergeRow(
-            source: "host-kernel.md §3 Split/merge row 1-2 (3-page RW anon, touched: middle changed, then back)",
+            source: "vma_modify: 3-page RW anon, touched: middle changed, then back (shared anon_vma)",
             shared: false, touched: true),
         SplitMergeRow(
-            source: "host-kernel.md §3 Split/merge row 5 (3-page RW anon, never touched: middle changed, then back)",
+            source: "vma_modify: 3-page RW anon, never touched: middle changed, then back (no anon_vma)",
             shared: false, touched: false),
         SplitMergeRow(
-            source: "host-kernel.md §3 Split/merge last row (MAP_SHARED|MAP_ANONYMOUS 3 p: middle changed, then back)",
+            source: "vma_modify: MAP_SHARED|MAP_ANONYMOUS 3 p: middle changed, then back (same shmem file)",
             shared: true, touched: true),
     ]
 
@@ -83,7 +84,7 @@ import Testing
         }
     }
 
-    @Test("first, last, then middle changed merge into one (host-kernel.md §3 Split/merge row 4, via MADV_DONTFORK)")
+    @Test("first, last, then middle changed merge into one (vma_merge_existing_range, via MADV_DONTFORK)")
     func firstLastMiddleMergeIntoOne() throws {
         var (machine, main) = makeProcess()
         let base = try machine.mapAnon(main, pages: 3, fixed: Self.window)
@@ -99,7 +100,7 @@ import Testing
     }
 
     @Test(
-        "three VMAs that differ only by one madvise flag stay three (host-kernel.md §3 Split/merge row 'MADV_DONTFORK middle')"
+        "three VMAs that differ only by one madvise flag stay three (is_mergeable_vma: VM_DONTCOPY differs)"
     )
     func differingFlagsStaySeparate() throws {
         var (machine, main) = makeProcess()
@@ -140,13 +141,13 @@ import Testing
     static let fileRows: [FileRow] = [
         FileRow(
             source:
-                "MAP_SHARED + PROT_WRITE of an O_RDONLY fd is EACCES (do_mmap, FMODE_WRITE; host-kernel.md §3 File row 1 analogue)",
+                "MAP_SHARED + PROT_WRITE of an O_RDONLY fd is EACCES (do_mmap, no FMODE_WRITE)",
             writable: false, prot: [.read, .write], shared: true, expected: .EACCES),
         FileRow(
             source: "MAP_SHARED PROT_READ of an O_RDONLY fd maps r--s without VM_MAYWRITE",
             writable: false, prot: .read, shared: true, layout: "[0,2)r--s"),
         FileRow(
-            source: "private writable map of an O_RDONLY fd is allowed (host-kernel.md §3 File row 3 analogue)",
+            source: "private writable map of an O_RDONLY fd is allowed (do_mmap: MAP_PRIVATE needs only FMODE_READ)",
             writable: false, prot: [.read, .write], shared: false, layout: "[0,2)rw-p"),
         FileRow(
             source: "PROT_EXEC of a file on a noexec mount is EPERM (do_mmap, path_noexec)",
@@ -161,7 +162,7 @@ import Testing
             source: "a file opened without FMODE_READ cannot be mapped (EACCES)",
             readable: false, writable: true, prot: .read, shared: false, expected: .EACCES),
         FileRow(
-            source: "MAP_SHARED PROT_WRITE of an O_RDWR fd maps rw-s (host-kernel.md §3 File row 4 analogue)",
+            source: "MAP_SHARED PROT_WRITE of an O_RDWR fd maps rw-s (do_mmap)",
             writable: true, prot: [.read, .write], shared: true, layout: "[0,2)rw-s"),
     ]
 

@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test(
-        "munmap of a whole 2 MiB-aligned VMA frees its PTE table: one flush of 16 pages with freed_tables (host-kernel.md §2 'ref: munmap whole 2 MiB-aligned VMA')"
+        "munmap of a whole 2 MiB-aligned VMA frees its PTE table: one flush of 16 pages with freed_tables (free_pgd_range)"
     )
     func alignedVMAFreesTable() throws {
         var (machine, main) = makeProcess()
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test(
-        "munmap of a 16-page VMA alone in its 2 MiB but not at its start flushes everything: the freed table widens the range to the PMD start (host-kernel.md §2 rule 8)"
+        "munmap of a 16-page VMA alone in its 2 MiB but not at its start flushes everything: the freed table widens the range to the PMD start (pte_free_tlb)"
     )
     func unalignedVMAFreesTableFullFlush() throws {
         var (machine, main) = makeProcess()
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test(
-        "munmap of 16 pages sharing their PTE table with another VMA flushes exactly 16 pages and frees no table (host-kernel.md §2 'ref: munmap 16 populated pages')"
+        "munmap of 16 pages sharing their PTE table with another VMA flushes exactly 16 pages and frees no table (free_pgd_range ceiling)"
     )
     func sharedTableNoFree() throws {
         var (machine, main) = makeProcess()
@@ -199,7 +199,7 @@ import Testing
     }
 }
 
-/// Who gets an IPI for a munmap flush: `native_flush_tlb_multi()` and `should_flush_tlb()` (host-kernel.md §2 rule 7).
+/// Who gets an IPI for a munmap flush: `native_flush_tlb_multi()` and `should_flush_tlb()` in arch/x86/mm/tlb.c.
 @Suite struct MunmapIPITests {
     static let window: UInt64 = 0x7e00_0000_0000
 

@@ -2,7 +2,8 @@ import MMHardware
 import MMKernel
 import Testing
 
-/// Spec §7.1: the truth table of `pte_needs_flush()` / `huge_pmd_needs_flush()` on x86.
+/// The truth table of `pte_needs_flush()` / `huge_pmd_needs_flush()` on x86 (arch/x86/include/asm/tlbflush.h,
+/// c9fe66560bf2; docs/kernel-model.md, "Which changes need a flush").
 @Suite struct NeedsFlushTests {
     static let pfn = PFN(0x1234)
     static let readWrite = PTE(pfn: pfn, flags: [.present, .writable, .user, .accessed, .dirty, .noExecute])
@@ -14,7 +15,7 @@ import Testing
         var old: PTE
         var new: PTE
         var flush: Bool
-        var testDescription: String { "spec §7.1: \(name) → \(flush ? "flush" : "no flush")" }
+        var testDescription: String { "pte_needs_flush: \(name) → \(flush ? "flush" : "no flush")" }
     }
 
     static let rows: [Row] = [
@@ -52,13 +53,13 @@ import Testing
     static let hugeReadWrite = PTE(
         pfn: PFN(0x200), flags: [.present, .writable, .user, .accessed, .dirty, .pse, .noExecute])
 
-    @Test("spec §7.1: A cleared on a PMD flushes (huge_pmd_needs_flush keeps A)")
+    @Test("huge_pmd_needs_flush: A cleared on a PMD flushes (A is not ignored for PMDs)")
     func pmdAccessCleared() {
         #expect(NeedsFlush.hugePMD(Self.hugeReadWrite, Self.hugeReadWrite.clearing(.accessed)))
         #expect(!NeedsFlush.pte(Self.readWrite, Self.readWrite.clearing(.accessed)))
     }
 
-    @Test("spec §7.1: PMD rows — RW→RO flushes, protnone→RW and uffd-wp-only do not")
+    @Test("huge_pmd_needs_flush: RW→RO flushes, protnone→RW and uffd-wp-only do not")
     func pmdRows() {
         let readOnly = Self.hugeReadWrite.modified(to: ProtectionMap.pageReadOnly)
         let protNone = Self.hugeReadWrite.modified(to: ProtectionMap.pageNone)

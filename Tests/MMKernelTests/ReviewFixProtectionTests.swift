@@ -347,8 +347,7 @@ import Testing
     func vmaPFNIsNotSticky(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try SchemeTableTests.threeVMAs(&rig, pages: 4)
-        let first = try #require(rig.machine.mm(rig.mm).vmas.index(containing: base))
-        rig.machine.mms[rig.mm.rawValue]!.vmas.update(first) { $0.flags.insert(.pfnMap) }
+        rig.machine.addVMAFlags(rig.main, containing: base, .pfnMap)
         rig.begin()
         try rig.mprotect(base, pages: 12, .read)
         // merged: the PFNMAP VMA is flushed at its end; the next VMA resets vma_pfn, so VMA2+3 wait for the finish.

@@ -3,13 +3,16 @@ import MMKernel
 import MMTestSupport
 import Testing
 
-/// Spec §7.2: every row of the before/after table, once per scheme. B = `.before`, A = `.merged`, A1 = `.seed`
-/// (where the table gives no A1 column, A1 is A with every rewritten present entry recorded and the immediate
-/// `pmdp_invalidate()` flush of a THP). Caller on CPU 0, another thread of the mm running on CPU 1.
+/// The seed patch's flush table (docs/kernel-model.md, "The three schemes" and "The rest of the scheme table"):
+/// every row once per scheme. `.before` is `change_protection_range()` flushing the whole segment itself (≤5.18),
+/// `.seed` the mmu_gather of 4a18419f71cd recording every rewritten present entry (with `pmdp_invalidate()`'s
+/// immediate THP flush), `.merged` the gather recording only what `pte_needs_flush()`/`huge_pmd_needs_flush()` pick
+/// (c9fe66560bf2, 4f83145721f3). Caller on CPU 0, another thread of the mm running on CPU 1.
 @Suite struct SchemeTableTests {
     static let cpu1 = [CPUID(1)]
 
-    @Test("spec §7.2 S1: 1 GiB VMA, 1 page present, → PROT_READ", arguments: FlushScheme.allCases)
+    @Test(
+        "S1: 1 GiB VMA, 1 page present, → PROT_READ (whole segment vs gathered page)", arguments: FlushScheme.allCases)
     func s1(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 262_144)
@@ -23,7 +26,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S2: one PMD-mapped THP RW → RO", arguments: FlushScheme.allCases)
+    @Test("S2: one PMD-mapped THP RW → RO (pmdp_invalidate vs pmdp_invalidate_ad)", arguments: FlushScheme.allCases)
     func s2(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.mapTHP()
@@ -39,7 +42,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S2b: 1 MiB inside a THP RW → RO (split)", arguments: FlushScheme.allCases)
+    @Test("S2b: 1 MiB inside a THP RW → RO (vma_adjust_trans_huge splits)", arguments: FlushScheme.allCases)
     func s2b(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.mapTHP()
@@ -53,7 +56,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S2c: THP PROT_NONE → RW", arguments: FlushScheme.allCases)
+    @Test("S2c: THP PROT_NONE → RW (huge_pmd_needs_flush: old PMD not present)", arguments: FlushScheme.allCases)
     func s2c(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.mapTHP()
@@ -78,7 +81,7 @@ import Testing
         return base
     }
 
-    @Test("spec §7.2 S3: 3 non-mergeable VMAs × 4 pages RW → RO", arguments: FlushScheme.allCases)
+    @Test("S3: 3 non-mergeable VMAs × 4 pages RW → RO (one gather, tlb_end_vma no-op)", arguments: FlushScheme.allCases)
     func s3(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try Self.threeVMAs(&rig, pages: 4)
@@ -88,7 +91,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S3b: 3 VMAs × 16 pages RW → RO", arguments: FlushScheme.allCases)
+    @Test("S3b: 3 VMAs × 16 pages RW → RO (48 strides pass the ceiling)", arguments: FlushScheme.allCases)
     func s3b(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try Self.threeVMAs(&rig, pages: 16)
@@ -100,12 +103,11 @@ import Testing
 
     /// VM_PFNMAP cannot come from the model's mmap (no device files); the middle VMA gets the flag directly, after
     /// its pages were faulted in, which is what a driver's `remap_pfn_range()` VMA looks like to `change_protection()`.
-    @Test("spec §7.2 S3c: S3 with a VM_PFNMAP middle VMA (6.0–~6.17)", arguments: FlushScheme.allCases)
+    @Test("S3c: S3 with a VM_PFNMAP middle VMA (b67fbebd4cf9 flush at tlb_end_vma)", arguments: FlushScheme.allCases)
     func s3c(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try Self.threeVMAs(&rig, pages: 4)
-        let middle = try #require(rig.machine.mm(rig.mm).vmas.index(containing: base + 4 * pageBytes))
-        rig.machine.mms[rig.mm.rawValue]!.vmas.update(middle) { $0.flags.insert(.pfnMap) }
+        rig.machine.addVMAFlags(rig.main, containing: base + 4 * pageBytes, .pfnMap)
         rig.begin()
         try rig.mprotect(base, pages: 12, .read)
         // B: one flush per segment. A (6.x): tlb_end_vma() flushes at the end of the PFNMAP VMA (VMA1+2); VMA3 resets
@@ -120,7 +122,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S4: 8 PROT_NONE PTEs → RW", arguments: FlushScheme.allCases)
+    @Test("S4: 8 PROT_NONE PTEs → RW (pte_needs_flush: old PTE not present)", arguments: FlushScheme.allCases)
     func s4(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -132,7 +134,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S5: 8 contiguous RW PTEs → RO", arguments: FlushScheme.allCases)
+    @Test("S5: 8 contiguous RW PTEs → RO (RW cleared: flush in every scheme)", arguments: FlushScheme.allCases)
     func s5(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -143,7 +145,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S5 lazy note: CPU 1 idle → no IPI, full flush when its thread runs again")
+    @Test("S5 with CPU 1 lazy: no IPI (should_flush_tlb), full flush when its thread runs again")
     func s5Lazy() throws {
         var rig = FlushRig(.merged)
         let base = try rig.map(pages: 8)
@@ -160,7 +162,7 @@ import Testing
         #expect(rig.machine.access(rig.worker, base, .write, value: 9) != .value(9))
     }
 
-    @Test("spec §7.2 lazy note: a lazy CPU that missed no generation does not flush at switch")
+    @Test("a lazy CPU that missed no tlb_gen does not flush at switch_mm_irqs_off")
     func lazyNoMissedGeneration() throws {
         var rig = FlushRig(.merged)
         let base = try rig.map(pages: 8)
@@ -173,7 +175,9 @@ import Testing
         #expect(rig.tlbFlushEvents.isEmpty)
     }
 
-    @Test("spec §7.2 S5b: 64-page segment, first 8 present, RW → RO", arguments: FlushScheme.allCases)
+    @Test(
+        "S5b: 64-page segment, first 8 present, RW → RO (segment vs gathered interval)", arguments: FlushScheme.allCases
+    )
     func s5b(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 64)
@@ -184,7 +188,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S5c: private RO → RW on clean (zero-page) PTEs", arguments: FlushScheme.allCases)
+    @Test("S5c: private RO → RW on clean (zero-page) PTEs (PAGE_COPY = PAGE_READONLY)", arguments: FlushScheme.allCases)
     func s5cClean(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -197,7 +201,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S5c: private RO → RW on pages shared with a fork child", arguments: FlushScheme.allCases)
+    @Test("S5c: private RO → RW on pages shared with a fork child (no write upgrade)", arguments: FlushScheme.allCases)
     func s5cShared(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -211,9 +215,9 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    /// The table has no B entry (n/a): before 6.0 private PTEs were never upgraded in place, and by §4.2 the
-    /// segment is flushed because entries were rewritten.
-    @Test("spec §7.2 S5d: private RO → RW on exclusive anon pages (≥6.0 upgrade)", arguments: FlushScheme.allCases)
+    /// Before 6.0 private PTEs were never upgraded in place; `before` still flushes the segment because
+    /// `change_pte_range()` counted the rewritten entries.
+    @Test("S5d: private RO → RW on exclusive anon pages (64fe24a3e05e upgrade, 6.0)", arguments: FlushScheme.allCases)
     func s5d(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -226,7 +230,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S6: range without populated PTEs", arguments: FlushScheme.allCases)
+    @Test("S6: range without populated PTEs (nothing counted, nothing recorded)", arguments: FlushScheme.allCases)
     func s6(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let never = try rig.map(pages: 16)
@@ -242,7 +246,7 @@ import Testing
 
     /// Another gather live on the mm (two live gathers): the after schemes force a full flush with freed_tables at
     /// tlb_finish_mmu, reaching the lazy CPU 2 as well. Before the seed patch mprotect had no gather at all.
-    @Test("spec §7.2 S6 exception: nested gather", arguments: FlushScheme.allCases)
+    @Test("S6 with a nested gather: mm_tlb_flush_nested forces a full flush", arguments: FlushScheme.allCases)
     func s6Nested(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme, cpus: 3)
         let sleeper = rig.machine.createThread(name: "sleeper", mm: rig.mm, cpu: CPUID(2))
@@ -263,7 +267,7 @@ import Testing
         #expect(rig.machine.mm(rig.mm).tlbFlushPending == 0)
     }
 
-    @Test("spec §7.2 S7: 34 and 33 contiguous PTEs RW → RO", arguments: FlushScheme.allCases)
+    @Test("S7: 34 and 33 contiguous PTEs RW → RO (tlb_single_page_flush_ceiling 33)", arguments: FlushScheme.allCases)
     func s7(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let big = try rig.map(pages: 34)
@@ -279,7 +283,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S7b: pages 0 and 20 of a 64-page segment", arguments: FlushScheme.allCases)
+    @Test("S7b: pages 0 and 20 of a 64-page segment (one gathered interval of 21)", arguments: FlushScheme.allCases)
     func s7b(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 64)
@@ -290,7 +294,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S7c: pages 0 and 40 of a 64-page segment", arguments: FlushScheme.allCases)
+    @Test("S7c: pages 0 and 40 of a 64-page segment (interval of 41 > 33)", arguments: FlushScheme.allCases)
     func s7c(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 64)
@@ -302,7 +306,7 @@ import Testing
     }
 
     /// The VMA is read-only, so unprotecting cannot make PTEs writable: only SOFTW2 changes.
-    @Test("spec §7.2 S8: UFFDIO_WRITEPROTECT unprotect, only uffd-wp changes", arguments: FlushScheme.allCases)
+    @Test("S8: UFFDIO_WRITEPROTECT unprotect, only uffd-wp (SOFTW2) changes", arguments: FlushScheme.allCases)
     func s8(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -318,7 +322,7 @@ import Testing
         rig.expectTLBsSafe()
     }
 
-    @Test("spec §7.2 S8 (≥6.x): unprotect upgrades exclusive pages to RW and flushes", arguments: FlushScheme.allCases)
+    @Test("S8 (6.x): unprotect upgrades exclusive pages to RW and flushes", arguments: FlushScheme.allCases)
     func s8Upgrade(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -334,7 +338,9 @@ import Testing
 
     /// Pages 0–3 become writable migration entries, pages 4–7 swap entries (installed with pokePTE, then the TLBs
     /// are flushed as migration/reclaim would have).
-    @Test("spec §7.2 S9: only swap/migration entries, writable migration → readable", arguments: FlushScheme.allCases)
+    @Test(
+        "S9: only swap/migration entries, writable migration → readable (never recorded)",
+        arguments: FlushScheme.allCases)
     func s9(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)
         let base = try rig.map(pages: 8)
@@ -359,7 +365,7 @@ import Testing
     }
 
     @Test(
-        "spec §7.2 S9 / §1.6: unchanged swap entries are not counted, so B does not flush",
+        "S9: unchanged swap entries are not counted by change_pte_range, so before does not flush",
         arguments: FlushScheme.allCases)
     func s9PlainSwap(_ scheme: FlushScheme) throws {
         var rig = FlushRig(scheme)

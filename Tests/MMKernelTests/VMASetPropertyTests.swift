@@ -196,7 +196,8 @@ import Testing
 }
 
 /// `vm.max_map_count`: every split needs `map_count < max_map_count` (`split_vma()`), and a two-split change that
-/// runs out after the first keeps it (host-kernel.md §3 "vm.max_map_count" and "Partial split on ENOMEM").
+/// runs out after the first keeps it (`vma_modify()` does not undo the first `split_vma()`; docs/kernel-model.md,
+/// "Splitting, `max_map_count` and the half-done split").
 @Suite struct MaxMapCountTests {
     static let base: UInt64 = 0x7e00_0000_0000
     static let flags: VMFlags = [.read, .write, .mayRead, .mayWrite, .mayExec]
@@ -224,7 +225,7 @@ import Testing
     }
 
     @Test(
-        "at limit-1, a middle split that needs two leaves the first split done, unmerged (host-kernel.md §3 'Partial split on ENOMEM')"
+        "at limit-1, a middle split that needs two leaves the first split done, unmerged (vma_modify keeps it)"
     )
     func partialSplit() {
         var mm = Self.threeVMAs()
@@ -241,7 +242,7 @@ import Testing
         #expect(mm.vmas.isWellFormed)
     }
 
-    @Test("at the limit, a change that only merges succeeds (host-kernel.md §3: 'a call that merges succeeds')")
+    @Test("at the limit, a change that only merges succeeds (vma_modify merges before it splits)")
     func mergeAtLimit() throws {
         var mm = Self.threeVMAs()
         _ = try mm.modifyVMA(at: 0, Self.base + 3 * pageBytes, Self.base + 4 * pageBytes, maxMapCount: 10) {

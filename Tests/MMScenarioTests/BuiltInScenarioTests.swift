@@ -3,13 +3,13 @@ import Testing
 
 @testable import MMScenario
 
-/// Every built-in scenario parses and runs green under `merged`; the spec §7.2 rows also under `before` and `seed`
-/// (their per-scheme expectations are the table's columns B and A1).
+/// Every built-in scenario parses and runs green under `merged`; the rows of the seed patch's flush table also under
+/// `before` and `seed` (their per-scheme expectations are the table's other two columns).
 @Suite struct BuiltInScenarioTests {
     /// Names of all built-ins.
     static let names = BuiltInScenarios.all.map(\.name)
-    /// Names of the spec rows.
-    static let specRows = BuiltInScenarios.specRows.map(\.name)
+    /// Names of the flush-table rows.
+    static let flushTableRows = BuiltInScenarios.flushTableRows.map(\.name)
 
     /// Runs `name` under `scheme` and returns the failed expectations and error results as text.
     static func failures(_ name: String, _ scheme: FlushScheme) throws -> [String] {
@@ -33,8 +33,8 @@ import Testing
         #expect(failed.isEmpty, "\(failed)")
     }
 
-    @Test(arguments: BuiltInScenarioTests.specRows, [FlushScheme.before, .seed])
-    func specRowRunsGreen(name: String, scheme: FlushScheme) throws {
+    @Test(arguments: BuiltInScenarioTests.flushTableRows, [FlushScheme.before, .seed])
+    func flushTableRowRunsGreen(name: String, scheme: FlushScheme) throws {
         let failed = try Self.failures(name, scheme)
         #expect(failed.isEmpty, "\(failed)")
     }
@@ -50,6 +50,18 @@ import Testing
         for name in required { #expect(BuiltInScenarios.named(name) != nil, "missing \(name)") }
         #expect(Set(Self.names).count == Self.names.count, "duplicate built-in names")
         #expect(BuiltInScenarios.named("s2b")?.name == "S2b")
+    }
+
+    @Test("the flush-table rows and Amit's loop are grouped under names that explain themselves")
+    func groupNames() {
+        #expect(BuiltInScenarios.named("S1")?.group == "the seed patch's flush table (S1–S8)")
+        #expect(BuiltInScenarios.named("S8")?.group == "the seed patch's flush table (S1–S8)")
+        #expect(BuiltInScenarios.named("amit-2t-5.19")?.group == "Nadav Amit's mprotect benchmark loop")
+        let section = "\u{00A7}"  // the section sign of an outside document's numbering
+        for scenario in BuiltInScenarios.flushTableRows + BuiltInScenarios.amit {
+            #expect(!scenario.group.contains(section) && !scenario.group.contains(".md"), "\(scenario.name)")
+            #expect(!scenario.summary.contains(section), "\(scenario.name)")
+        }
     }
 
     @Test func claimsParse() throws {

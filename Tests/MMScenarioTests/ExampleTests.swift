@@ -14,7 +14,7 @@ import Testing
         return files.filter { $0.hasSuffix(".yaml") }.sorted()
     }()
 
-    /// The repository's examples/ folder, found from this file's path when the checkout is available.
+    /// The repository's examples/ folder, found from this file's path (the tests run from the checkout).
     static let repositoryExamples = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appending(path: "examples")
 
@@ -38,7 +38,8 @@ import Testing
 
     @Test func fixturesMatchExamples() throws {
         let manager = FileManager.default
-        guard manager.fileExists(atPath: Self.repositoryExamples.path) else { return }
+        try #require(
+            manager.fileExists(atPath: Self.repositoryExamples.path), "examples/ is part of the repository")
         let originals = try manager.contentsOfDirectory(atPath: Self.repositoryExamples.path)
             .filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(originals == Self.names, "Tests/MMScenarioTests/Fixtures/examples must mirror examples/")

@@ -2,8 +2,9 @@ import MMHardware
 import MMKernel
 import Testing
 
-/// The setup of the scheme table (spec §7.2): the caller `main` on CPU 0, a second thread `worker` of the same mm
-/// scheduled (running, not lazy) on CPU 1, and a trace mark so a test sees only what the measured call did.
+/// The setup of the seed patch's flush table (docs/kernel-model.md, "The seed patch's three claims, worked"): the
+/// caller `main` on CPU 0, a second thread `worker` of the same mm scheduled (running, not lazy) on CPU 1, and a trace
+/// mark so a test sees only what the measured call did.
 public struct FlushRig {
     public var machine: Machine
     public let main: TaskID
@@ -97,7 +98,7 @@ public struct FlushRig {
         #expect(ipiCount == pages.count * remote.count, comment, sourceLocation: sourceLocation)
     }
 
-    /// The safety property after a syscall (spec §8).
+    /// The safety property after a syscall: no CPU may use a translation more permissive than the page table.
     public func expectTLBsSafe(sourceLocation: SourceLocation = #_sourceLocation) {
         assertTLBsNoMorePermissiveThanPTEs(machine, mm, sourceLocation: sourceLocation)
     }
@@ -113,7 +114,7 @@ extension Machine {
     }
 }
 
-/// Every TLB entry of `mm` that grants more than the page table now does (spec §8, the model invariant), described
+/// Every TLB entry of `mm` that grants more than the page table now does (the model's safety invariant), described
 /// as text. Only CPUs that have `mm` loaded and are not lazy are checked, and only entries tagged with the CPU's
 /// current PCID: other PCIDs cannot be used before a switch, and a lazy CPU catches up (flushes) when it switches
 /// back. An entry is too permissive if its PTE is not hardware-present, maps another frame, is not writable while

@@ -48,6 +48,32 @@ extension Machine {
             offset: filePage * pageBytes)
     }
 
+    /// `pages` anonymous private pages, each written once with `token + page` (present, dirty, exclusive).
+    public mutating func mapWritten(
+        _ task: TaskID, pages: UInt64, token: UInt64 = 100, extraFlags: MapFlags = []
+    ) throws(KernelErrno) -> UInt64 {
+        let base = try mapAnon(task, pages: pages, extraFlags: extraFlags)
+        for page in 0..<pages { _ = access(task, base + page * pageBytes, .write, value: token + page) }
+        return base
+    }
+
+    /// One PMD-mapped THP: the 2 MiB-aligned block inside a fresh 4 MiB anonymous mapping, `MADV_HUGEPAGE`, written
+    /// once with `value` (`do_huge_pmd_anonymous_page()` maps it). Returns the block's address.
+    public mutating func mapTHP(_ task: TaskID, value: UInt64 = 1) throws(KernelErrno) -> UInt64 {
+        let base = PageGeometry.alignUp(try mapAnon(task, pages: 1024), hugeBytes)
+        try madvise(task, base, hugeBytes, advice: Advice.hugePage.rawValue)
+        _ = access(task, base, .write, value: value)
+        return base
+    }
+
+    /// Adds `flags` to the VMA of `task` containing `address`, as a driver's mmap would give them (`VM_IO`,
+    /// `VM_PFNMAP`, ...), which no modelled syscall can.
+    public mutating func addVMAFlags(_ task: TaskID, containing address: UInt64, _ flags: VMFlags) {
+        let mmID = mmID(of: task)
+        guard let index = mm(mmID).vmas.index(containing: address) else { preconditionFailure("no VMA at \(address)") }
+        mms[mmID.rawValue]!.vmas.update(index) { $0.flags.formUnion(flags) }
+    }
+
     /// The VMA containing `address` in `task`'s mm.
     public func vma(_ task: TaskID, containing address: UInt64) -> VMA? {
         let vmas = mm(mmID(of: task)).vmas

@@ -1,4 +1,5 @@
-/// Geometry of x86-64 4-level paging (spec §1.3): 4 KiB base pages, 512 entries per table.
+/// Geometry of x86-64 4-level paging (arch/x86/include/asm/page_types.h, pgtable_64_types.h): 4 KiB base pages, 512
+/// entries per table.
 public enum PageGeometry {
     /// `PAGE_SHIFT`.
     public static let pageShift: UInt64 = 12

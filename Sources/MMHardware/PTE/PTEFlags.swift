@@ -1,4 +1,5 @@
-/// The bits of an x86-64 page-table entry (spec §1.4). The names mirror the kernel's `_PAGE_*` macros.
+/// The bits of an x86-64 page-table entry. The names mirror the kernel's `_PAGE_*` macros of
+/// arch/x86/include/asm/pgtable_types.h (docs/kernel-model.md, "The bits").
 public struct PTEFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -49,7 +50,8 @@ public struct PTEFlags: OptionSet, Hashable, Sendable {
     @inlinable public var withoutPFN: PTEFlags { PTEFlags(rawValue: rawValue & ~PTEFlags.pfnMask) }
 }
 
-/// One 64-bit page-table entry at any level, with the encodings of spec §1.4 and §1.6.
+/// One 64-bit page-table entry at any level, with the present, PROT_NONE and swap encodings of
+/// arch/x86/include/asm/pgtable_types.h and pgtable_64.h.
 public struct PTE: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -90,7 +92,7 @@ public struct PTE: RawRepresentable, Hashable, Sendable, CustomStringConvertible
     @inlinable public var isPresent: Bool {
         rawValue & (PTEFlags.present.rawValue | PTEFlags.protNone.rawValue) != 0
     }
-    /// A non-present, non-empty entry: swap, migration, device or marker (spec §1.6).
+    /// A non-present, non-empty entry: swap, migration, device or marker (`is_swap_pte()`).
     @inlinable public var isSwap: Bool { !isNone && !isPresent }
     @inlinable public var isWritable: Bool { rawValue & PTEFlags.writable.rawValue != 0 }
     @inlinable public var isDirty: Bool { rawValue & PTEFlags.dirty.rawValue != 0 }

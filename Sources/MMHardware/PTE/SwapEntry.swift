@@ -74,9 +74,9 @@ public struct PTEMarker: OptionSet, Hashable, Sendable {
     public static let guardRegion = PTEMarker(rawValue: 1 << 2)
 }
 
-/// The x86-64 swap-entry layout (spec §1.6): type in bits 59..63, offset stored inverted in bits 9..58, and the
-/// per-entry software bits soft-dirty (bit 1), uffd-wp (bit 2) and anon-exclusive (bit 3). Bits 0, 7 and 8 are
-/// zero so the entry is neither present nor PROT_NONE. Models `__swp_entry()`/`__swp_offset()`.
+/// The x86-64 swap-entry layout of arch/x86/include/asm/pgtable_64.h: type in bits 59..63, offset stored inverted in
+/// bits 9..58, and the per-entry software bits soft-dirty (bit 1), uffd-wp (bit 2) and anon-exclusive (bit 3). Bits 0,
+/// 7 and 8 are zero so the entry is neither present nor PROT_NONE. Models `__swp_entry()`/`__swp_offset()`.
 public struct SwapEntry: Hashable, Sendable {
     public var kind: SwapEntryKind
     /// Swap offset, or the PFN for migration and device entries, or `PTEMarker` bits for markers.

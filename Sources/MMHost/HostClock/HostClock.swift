@@ -3,7 +3,7 @@ import Glibc
 /// The monotonic clock used to time real syscalls.
 ///
 /// `CLOCK_MONOTONIC` never jumps with wall-clock adjustments, so differences between two readings are
-/// durations; that is what the benchmark and the oracle timings in host-kernel.md use.
+/// durations; that is what the benchmark and the oracles time with.
 public enum HostClock {
     /// Nanoseconds on `CLOCK_MONOTONIC` since an arbitrary fixed point (boot, on Linux).
     @inlinable public static func monotonicNanoseconds() -> UInt64 {

@@ -35,7 +35,8 @@ extension HostFile {
     }
 
     /// Creates a memfd of `bytes` bytes; with `sealWrite` it gets `F_SEAL_WRITE`, so no shared writable mapping
-    /// of it can exist (the sealed-file case of host-kernel.md §3).
+    /// of it can exist (`do_mmap()` refuses one through
+    /// `memfd_check_seals_mmap()` in mm/memfd.c).
     public static func memfd(name: String, bytes: Int, sealWrite: Bool) throws(HostError) -> Int32 {
         guard let symbol = dlsym(nil, "memfd_create") else {
             throw HostError(operation: "memfd_create", code: ENOSYS)

@@ -2,9 +2,9 @@ import Glibc
 
 /// Facts about the running kernel that decide which host oracles are usable and how to read them.
 ///
-/// Recorded next to measurements so that a result can be traced to its kernel (host-kernel.md §1): the
-/// release, whether tracefs (the flush-decision oracle) is there, the THP mode (which changes how anonymous
-/// memory is mapped), and the overcommit and map-count limits (which change when mmap and mprotect fail).
+/// Recorded next to measurements so that a result can be traced to its kernel: the release, whether tracefs (the
+/// flush-decision oracle) is there, the THP mode (which changes how anonymous memory is mapped), and the overcommit and
+/// map-count limits (which change when mmap and mprotect fail).
 public struct HostKernelInfo: Hashable, Sendable {
     /// `uname -r`, e.g. `"6.18.44-fc-v669"`.
     public var release: String

@@ -39,7 +39,8 @@ public enum HostMemory {
     /// Calls `mprotect(address, length, prot)`.
     ///
     /// Note that the real kernel may change part of the range before failing with `ENOMEM` on a hole
-    /// (host-kernel.md §3); callers comparing states should re-read `/proc/self/maps` after an error.
+    /// (`do_mprotect_pkey()` rolls nothing back); callers comparing states should re-read `/proc/self/maps` after an
+    /// error.
     public static func mprotect(_ address: HostAddress, length: Int, prot: HostProtection) throws(HostError) {
         if Glibc.mprotect(address.pointer, length, prot.rawValue) != 0 {
             throw HostError.lastErrno("mprotect")

@@ -5,7 +5,7 @@ extension ProcMaps {
         return entries.filter { $0.start.rawValue < windowEnd && $0.end.rawValue > base.rawValue }
     }
 
-    /// Renders the entries overlapping `[base, base + length)` in the page notation of host-kernel.md §3:
+    /// Renders the entries overlapping `[base, base + length)` in mmsim's page notation:
     /// `[0,1)r--p [1,4)rw-p`, bounds in pages relative to `origin` (by default `base`).
     ///
     /// A separate `origin` lets a test look at a window that includes guard pages while keeping page 0 at the

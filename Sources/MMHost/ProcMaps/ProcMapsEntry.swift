@@ -1,6 +1,7 @@
 /// One line of `/proc/<pid>/maps`: one VMA as the kernel reports it.
 ///
-/// `/proc/self/maps` is the ground truth for VMA split and merge outcomes (host-kernel.md §3), so each field is
+/// `/proc/self/maps` is the ground truth for VMA split and merge outcomes (`show_map_vma()` in
+/// fs/proc/task_mmu.c prints one line per VMA), so each field is
 /// kept as printed; the permission string is kept verbatim (`"rw-p"`) because that is what oracles compare.
 public struct ProcMapsEntry: Hashable, Sendable, CustomStringConvertible {
     /// First address of the VMA (`vm_start`).

@@ -74,7 +74,7 @@ extension Machine {
         return true
     }
 
-    /// The non-present half of `change_pte_range()` (spec §1.6): a writable migration entry becomes readable
+    /// The non-present half of `change_pte_range()` (mm/mprotect.c): a writable migration entry becomes readable
     /// (read-exclusive for an exclusive anonymous page), a writable device-private entry readable (soft-dirty
     /// dropped), uffd-wp bits follow the flags, a uffd-wp marker goes away on resolve. Nil if nothing changes.
     func changedSwapEntry(_ entry: SwapEntry, _ walk: ProtectionWalk) -> PTE? {

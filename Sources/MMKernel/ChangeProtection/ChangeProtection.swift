@@ -1,6 +1,6 @@
 import MMHardware
 
-/// `MM_CP_*` flags of `change_protection()` (spec §4.1).
+/// `MM_CP_*` flags of `change_protection()` (include/linux/mm.h).
 public struct ChangeProtectionFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }

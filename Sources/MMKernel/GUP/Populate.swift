@@ -45,7 +45,7 @@ extension Machine {
         if !vmaAccessPermitted(task, vma, write: write, execute: false, foreign: false) { return .EFAULT }
         var address = start
         while address < end {
-            if let error = faultInUserPage(task, address, write: write) { return error }
+            if let error = faultInUserPage(mmID, address, write: write) { return error }
             let huge = leafEntry(mmID, address).huge
             address =
                 huge
@@ -53,26 +53,5 @@ extension Machine {
                 : address + PageGeometry.pageSize
         }
         return nil
-    }
-
-    /// One page of `__get_user_pages()`: `follow_page_mask()` finds the page already mapped as needed (a PROT_NONE
-    /// NUMA-hinting entry counts for a read, as populate does not pass `FOLL_HONOR_NUMA_FAULT`; a write needs a
-    /// writable entry), else `faultin_page()` runs `handle_mm_fault()` — no `access_error()`, GUP checked the VMA —
-    /// and the lookup is retried. `VM_FAULT_OOM` becomes ENOMEM; SIGBUS and SIGSEGV become EFAULT. A fault that
-    /// would wait for a userfaultfd monitor is EFAULT here (the kernel would block until the monitor resolves it).
-    mutating func faultInUserPage(_ task: TaskID, _ address: UInt64, write: Bool) -> KernelErrno? {
-        let mmID = tasks[task.rawValue].mm
-        for _ in 0..<4 {
-            let (entry, _) = leafEntry(mmID, address)
-            if entry.isPresent && (!write || (entry.isWritable && !entry.isProtNone)) { return nil }
-            guard let index = mm(mmID).vmas.index(containing: address) else { return .EFAULT }
-            let error: PageFaultError = write ? [.user, .write] : .user
-            switch handleMMFault(mmID, index, address, error) {
-            case .outOfMemory: return .ENOMEM
-            case .sigbus, .segvMapError, .segvAccessError, .userfault, .userfaultMissing: return .EFAULT
-            default: continue
-            }
-        }
-        return .EFAULT
     }
 }

@@ -1,7 +1,7 @@
 import MMHardware
 
-/// `struct mmu_gather` (include/asm-generic/tlb.h, spec §5.1): the range of TLB entries a page-table operation has
-/// made stale, which levels were cleared, and the pages and tables that must not be reused before the flush.
+/// `struct mmu_gather` (include/asm-generic/tlb.h, mm/mmu_gather.c): the range of TLB entries a page-table operation
+/// has made stale, which levels were cleared, and the pages and tables that must not be reused before the flush.
 public struct MMUGather: Sendable {
     public let mm: MMID
     /// The CPU the operation runs on (it issues the flush).

@@ -1,4 +1,5 @@
-/// The three ways of flushing after `change_protection()` that mmsim compares (spec §7.2), selected per machine.
+/// The three ways of flushing after `change_protection()` that mmsim compares, selected per machine: before
+/// Nadav Amit's mmu_gather series, its first commit alone, and the series merged (5.19).
 /// One code path runs all three; the scheme only flips the decisions below.
 public enum FlushScheme: String, Hashable, Sendable, CaseIterable, Codable {
     /// ≤5.18: `change_protection_range()` raises `tlb_flush_pending` itself and, if any entry was rewritten, flushes

@@ -7,8 +7,9 @@ extension Machine {
     }
 
     /// pkey_mprotect(2): models `do_mprotect_pkey()` in mm/mprotect.c with every check in the kernel's order
-    /// (spec §2). One mmu_gather covers the whole call; VMAs already changed when a later one fails keep their new
-    /// protection and are flushed by the final `tlb_finish_mmu()` (nothing is rolled back).
+    /// (docs/kernel-model.md, "`do_mprotect_pkey()` step by step"). One mmu_gather covers the whole call; VMAs already
+    /// changed when a later one fails keep their new protection and are flushed by the final `tlb_finish_mmu()`
+    /// (nothing is rolled back).
     public mutating func pkeyMprotect(
         _ task: TaskID, _ start: UInt64, _ length: UInt64, prot rawProt: UInt64, pkey: Int
     )

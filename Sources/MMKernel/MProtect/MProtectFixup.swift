@@ -1,9 +1,10 @@
 import MMHardware
 
 extension Machine {
-    /// Models `mprotect_fixup()` (spec §3): applies `newFlags` to `[start, end)` of the VMA at `index` — the no-op
-    /// case, the commit charge of a VMA becoming writable, merge or split, `vm_page_prot`, `change_protection()`, the
-    /// populate of a locked VMA becoming writable, and the statistics. Returns the index of the VMA holding the range.
+    /// Models `mprotect_fixup()` in mm/mprotect.c: applies `newFlags` to `[start, end)` of the VMA at `index` — the
+    /// no-op case, the commit charge of a VMA becoming writable, merge or split, `vm_page_prot`, `change_protection()`,
+    /// the populate of a locked VMA becoming writable, and the statistics. Returns the index of the VMA holding the
+    /// range.
     mutating func mprotectFixup(
         _ gather: inout MMUGather, _ task: TaskID, _ index: Int, _ start: UInt64, _ end: UInt64, _ requested: VMFlags
     ) throws(KernelErrno) -> Int {

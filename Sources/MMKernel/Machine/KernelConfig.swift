@@ -65,7 +65,8 @@ public struct KernelConfig: Hashable, Sendable {
     public var capIPCLock = true
     /// The uffd-wp COW fix of 6ce64428d620: `wp_page_copy()` flushes first if a flush is pending on a uffd-wp VMA.
     public var uffdWPCopyFlushFix = true
-    /// Which flush scheme `change_protection()` follows (spec §7.2).
+    /// Which flush scheme `change_protection()` follows: before the mmu_gather series (≤5.18),
+    /// its first commit 4a18419f71cd alone, or the series as 6.18 runs it.
     public var scheme: FlushScheme = .merged
     /// `CONFIG_MMU_GATHER_MERGE_VMAS` (x86: on): `tlb_end_vma()` does not flush between VMAs.
     public var mergeVMAs = true

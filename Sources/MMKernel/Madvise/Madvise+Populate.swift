@@ -8,17 +8,20 @@ extension Machine {
     /// EINVAL; what was populated before stays. A fault that fails ends the call: out of memory is ENOMEM, poison
     /// EHWPOISON, and SIGBUS or SIGSEGV (beyond the end of a file, a guard marker) EFAULT.
     /// A fault the kernel would hand to a userfaultfd (and wait for) is EFAULT here: the model has no handler thread.
-    /// The protection-key half of `check_vma_flags()` (`arch_vma_access_permitted()`) needs PKRU, not modelled yet.
+    /// The protection-key half of `check_vma_flags()` (`arch_vma_access_permitted()`) asks the calling thread's PKRU:
+    /// memory on a key it may not read (or write, for POPULATE_WRITE) is EINVAL as well.
     mutating func madvisePopulate(_ task: TaskID, _ start: UInt64, _ end: UInt64, write: Bool) throws(KernelErrno) {
         let mmID = tasks[task.rawValue].mm
         var address = start
         while address < end {
             guard let index = mm(mmID).vmas.index(containing: address) else { throw .ENOMEM }
             let vma = vma(mmID, index)
-            guard Machine.checkVMAFlagsForPopulate(vma, write: write) else { throw .EINVAL }
+            guard Machine.checkVMAFlagsForPopulate(vma, write: write),
+                vmaAccessPermitted(task, vma, write: write, execute: false, foreign: false)
+            else { throw .EINVAL }
             let vmaEnd = min(end, vma.end)
             while address < vmaEnd {
-                try faultInPage(mmID, address, write: write)
+                if let error = faultInUserPage(mmID, address, write: write, hwpoison: true) { throw error }
                 let huge = leafEntry(mmID, address).huge
                 address =
                     huge
@@ -33,26 +36,6 @@ extension Machine {
     static func checkVMAFlagsForPopulate(_ vma: VMA, write: Bool) -> Bool {
         if !vma.flags.intersection([.io, .pfnMap]).isEmpty { return false }
         return vma.flags.contains(write ? .write : .read)
-    }
-
-    /// Models the `follow_page_mask()`/`faultin_page()` loop of `__get_user_pages()` for one address: while the
-    /// leaf entry does not already allow the access (present, not a NUMA-hinting PROT_NONE entry, and writable for a
-    /// write), the fault handler runs as `handle_mm_fault()` would for a user access, and its failure becomes the
-    /// errno of `faultin_page()`.
-    private mutating func faultInPage(_ mmID: MMID, _ address: UInt64, write: Bool) throws(KernelErrno) {
-        for _ in 0..<6 {
-            let (entry, _) = leafEntry(mmID, address)
-            if entry.isPresent && !entry.isProtNone && (!write || entry.isWritable) { return }
-            if let swap = SwapEntry(pte: entry), Machine.isPoison(swap) { throw .EHWPOISON }
-            guard let index = mm(mmID).vmas.index(containing: address) else { throw .ENOMEM }
-            let error: PageFaultError = write ? [.user, .write] : .user
-            switch handleMMFault(mmID, index, address, error) {
-            case .outOfMemory: throw .ENOMEM
-            case .sigbus, .segvMapError, .segvAccessError, .userfault, .userfaultMissing: throw .EFAULT
-            default: continue
-            }
-        }
-        throw .EFAULT
     }
 
     /// Whether a non-present entry stands for poisoned memory (`VM_FAULT_HWPOISON` on access).

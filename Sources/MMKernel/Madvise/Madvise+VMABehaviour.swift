@@ -6,7 +6,7 @@ extension Machine {
     /// edges or merges it with a neighbour that then matches.
     mutating func madviseVMABehavior(_ behaviour: inout MadviseBehaviour, _ index: Int) throws(KernelErrno) {
         let vma = vma(behaviour.mm, index)
-        guard canMadviseModify(vma, behaviour.advice) else { throw .EPERM }
+        guard canMadviseModify(behaviour.task, vma, behaviour.advice) else { throw .EPERM }
         switch behaviour.advice {
         case .remove: return try madviseRemove(behaviour, index)
         case .willNeed: return madviseWillNeed(behaviour, index)
@@ -51,12 +51,11 @@ extension Machine {
 
     /// Models `can_madvise_modify()` (6.17+): a sealed VMA refuses discarding advice only where the user could not
     /// otherwise change the data, i.e. private anonymous memory that is not writable. File mappings, private or
-    /// shared, are let through.
-    /// The pkey half of the writability test (`arch_vma_access_permitted()`) needs the thread's PKRU, which the
-    /// model does not hold yet, so a writable VMA counts as writable whatever its key.
-    func canMadviseModify(_ vma: VMA, _ advice: Advice) -> Bool {
+    /// shared, are let through. Writable means `VM_WRITE` and a key the calling thread's PKRU lets it write
+    /// (`arch_vma_access_permitted()`).
+    func canMadviseModify(_ task: TaskID, _ vma: VMA, _ advice: Advice) -> Bool {
         guard vma.sealed, advice.discards, vma.isAnonymous else { return true }
-        return vma.flags.contains(.write)
+        return vma.flags.contains(.write) && vmaAccessPermitted(task, vma, write: true, execute: false, foreign: false)
     }
 
     /// Models `madvise_update_vma()`: nothing to do if the flags do not change; otherwise `vma_modify_flags()` gives

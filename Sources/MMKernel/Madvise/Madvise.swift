@@ -31,7 +31,7 @@ extension Machine {
             try madvisePopulate(task, start, end, write: advice == .populateWrite)
             return
         }
-        var behaviour = MadviseBehaviour(mm: mmID, advice: advice, start: start, end: end)
+        var behaviour = MadviseBehaviour(task: task, mm: mmID, advice: advice, start: start, end: end)
         // madvise_init_tlb(): the discarding advice gathers every VMA's zap into one mmu_gather.
         if advice.batchesTLBFlush { behaviour.tlb = tlbGatherMMU(mm: mmID, cpu: runningCPU(of: mmID)) }
         defer {
@@ -68,9 +68,11 @@ extension Machine {
     }
 }
 
-/// Mirrors `struct madvise_behavior` (mm/madvise.c): the call's mm and advice, the part of the range the walk has
-/// reached (one VMA's share at a time), and the mmu_gather the discarding advice share across VMAs.
+/// Mirrors `struct madvise_behavior` (mm/madvise.c): the calling thread (`current`), the call's mm and advice, the part
+/// of the range the walk has reached (one VMA's share at a time), and the mmu_gather the discarding advice share across
+/// VMAs.
 struct MadviseBehaviour {
+    let task: TaskID
     let mm: MMID
     let advice: Advice
     var start: UInt64
@@ -78,7 +80,8 @@ struct MadviseBehaviour {
     /// `tlb`, live only for the advice of `madvise_batch_tlb_flush()`.
     var tlb: MMUGather?
 
-    init(mm: MMID, advice: Advice, start: UInt64, end: UInt64) {
+    init(task: TaskID, mm: MMID, advice: Advice, start: UInt64, end: UInt64) {
+        self.task = task
         self.mm = mm
         self.advice = advice
         self.start = start

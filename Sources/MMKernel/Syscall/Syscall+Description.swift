@@ -39,7 +39,7 @@ extension Syscall: CustomStringConvertible {
         case .personality(let persona):
             switch persona {
             case 0: return "personality(PER_LINUX)"
-            case SyscallConstants.personalityQuery: return "personality(0xffffffff)"
+            case UInt64(Personality.query): return "personality(0xffffffff)"
             default: return "personality(\(SyscallConstants.bits(persona, SyscallConstants.personaFlags)))"
             }
         case .fork(let childName, let cpu): return "fork() [child '\(childName)' on cpu \(cpu.rawValue)]"

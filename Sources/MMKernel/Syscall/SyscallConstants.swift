@@ -1,51 +1,45 @@
 /// The symbolic constants of the calls in the vocabulary, with their x86-64 Linux 6.18 values: one table per
 /// argument, each entry a C name and its value. Scenarios accept these names, call texts print them, and the
-/// conformance oracle writes them back; the kernel code itself tests the values.
+/// conformance oracle writes them back. The values come from the kernel types that define them (`Advice`,
+/// `MremapFlags`, `MlockFlags`, `PrctlOption`, `MDWEFlags`, `Personality`, `UserfaultfdMode`), so each constant has
+/// one definition.
 public enum SyscallConstants {
-    /// Every `MADV_*` advice of include/uapi/asm-generic/mman-common.h in 6.18 (the model implements a subset; the
-    /// others reach `madvise()` as the numbers they are).
-    public static let advice: [(name: String, value: Int64)] = [
-        ("MADV_NORMAL", 0), ("MADV_RANDOM", 1), ("MADV_SEQUENTIAL", 2), ("MADV_WILLNEED", 3), ("MADV_DONTNEED", 4),
-        ("MADV_FREE", 8), ("MADV_REMOVE", 9), ("MADV_DONTFORK", 10), ("MADV_DOFORK", 11), ("MADV_MERGEABLE", 12),
-        ("MADV_UNMERGEABLE", 13), ("MADV_HUGEPAGE", 14), ("MADV_NOHUGEPAGE", 15), ("MADV_DONTDUMP", 16),
-        ("MADV_DODUMP", 17), ("MADV_WIPEONFORK", 18), ("MADV_KEEPONFORK", 19), ("MADV_COLD", 20),
-        ("MADV_PAGEOUT", 21), ("MADV_POPULATE_READ", 22), ("MADV_POPULATE_WRITE", 23),
-        ("MADV_DONTNEED_LOCKED", 24), ("MADV_COLLAPSE", 25), ("MADV_HWPOISON", 100), ("MADV_SOFT_OFFLINE", 101),
-        ("MADV_GUARD_INSTALL", 102), ("MADV_GUARD_REMOVE", 103),
-    ]
+    /// Every `MADV_*` advice of Linux 6.18 as a name table, derived from `Advice` (mm/madvise.c), which is the one
+    /// definition of the names and values.
+    public static let advice: [(name: String, value: Int64)] = Advice.allCases.map { ($0.name, Int64($0.rawValue)) }
 
     /// The `MREMAP_*` flags of include/uapi/linux/mman.h.
     public static let mremapFlags: [(name: String, value: UInt64)] = [
-        ("MREMAP_MAYMOVE", 1), ("MREMAP_FIXED", 2), ("MREMAP_DONTUNMAP", 4),
+        ("MREMAP_MAYMOVE", MremapFlags.mayMove.rawValue), ("MREMAP_FIXED", MremapFlags.fixed.rawValue),
+        ("MREMAP_DONTUNMAP", MremapFlags.dontUnmap.rawValue),
     ]
 
     /// The flags of mlock2(2) (`MLOCK_ONFAULT`, include/uapi/asm-generic/mman-common.h).
-    public static let mlock2Flags: [(name: String, value: UInt64)] = [("MLOCK_ONFAULT", 1)]
+    public static let mlock2Flags: [(name: String, value: UInt64)] = [("MLOCK_ONFAULT", UInt64(MlockFlags.onFault))]
 
     /// The flags of mlockall(2) (`MCL_*`, include/uapi/asm-generic/mman.h).
     public static let mlockallFlags: [(name: String, value: UInt64)] = [
-        ("MCL_CURRENT", 1), ("MCL_FUTURE", 2), ("MCL_ONFAULT", 4),
+        ("MCL_CURRENT", UInt64(MlockFlags.current)), ("MCL_FUTURE", UInt64(MlockFlags.future)),
+        ("MCL_ONFAULT", UInt64(MlockFlags.mclOnFault)),
     ]
 
     /// The prctl(2) options the model knows (include/uapi/linux/prctl.h).
-    public static let prctlOptions: [(name: String, value: Int64)] = [("PR_SET_MDWE", 65), ("PR_GET_MDWE", 66)]
+    public static let prctlOptions: [(name: String, value: Int64)] = [
+        ("PR_SET_MDWE", Int64(PrctlOption.setMDWE)), ("PR_GET_MDWE", Int64(PrctlOption.getMDWE)),
+    ]
 
     /// The flags of `PR_SET_MDWE`'s second argument.
     public static let mdweFlags: [(name: String, value: UInt64)] = [
-        ("PR_MDWE_REFUSE_EXEC_GAIN", 1), ("PR_MDWE_NO_INHERIT", 2),
+        ("PR_MDWE_REFUSE_EXEC_GAIN", MDWEFlags.refuseExecGain.rawValue),
+        ("PR_MDWE_NO_INHERIT", MDWEFlags.noInherit.rawValue),
     ]
 
     /// The persona bits of include/uapi/linux/personality.h that matter to memory (`PER_LINUX` is 0).
     public static let personaFlags: [(name: String, value: UInt64)] = [
-        ("ADDR_NO_RANDOMIZE", 0x0040000), ("MMAP_PAGE_ZERO", 0x0100000), ("ADDR_COMPAT_LAYOUT", 0x0200000),
-        ("READ_IMPLIES_EXEC", 0x0400000), ("ADDR_LIMIT_32BIT", 0x0800000), ("ADDR_LIMIT_3GB", 0x8000000),
+        ("ADDR_NO_RANDOMIZE", UInt64(Personality.addressNoRandomize)), ("MMAP_PAGE_ZERO", 0x0100000),
+        ("ADDR_COMPAT_LAYOUT", 0x0200000), ("READ_IMPLIES_EXEC", UInt64(Personality.readImpliesExec)),
+        ("ADDR_LIMIT_32BIT", 0x0800000), ("ADDR_LIMIT_3GB", 0x8000000),
     ]
-
-    /// `READ_IMPLIES_EXEC`.
-    public static let readImpliesExec: UInt64 = 0x0400000
-
-    /// The persona argument that only queries (`0xffffffff`).
-    public static let personalityQuery: UInt64 = 0xffff_ffff
 
     /// The `UFFDIO_REGISTER_MODE_*` bits, named as strace prints them.
     public static let uffdRegisterModes: [(name: String, value: UInt64)] = [

@@ -1,6 +1,7 @@
 import MMHardware
 
-/// The x86 flush-need predicates of arch/x86/include/asm/tlbflush.h (spec §7.1).
+/// The x86 flush-need predicates of arch/x86/include/asm/tlbflush.h, added by c9fe66560bf2
+/// "mm/mprotect: do not flush when not required architecturally".
 public enum NeedsFlush {
     /// Bits whose clearing makes cached translations too permissive or stale (`flush_on_clear`).
     static var flushOnClear: PTEFlags { [.dirty, .present, .accessed] }

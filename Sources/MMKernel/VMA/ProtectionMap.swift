@@ -1,6 +1,7 @@
 import MMHardware
 
-/// The x86 `protection_map[]` of arch/x86/mm/pgprot.c and `vm_get_page_prot()` (spec §1.5).
+/// The x86 `protection_map[]` of arch/x86/mm/pgprot.c and `vm_get_page_prot()`, which ORs in the VMA's
+/// protection key.
 public enum ProtectionMap {
     /// Mirrors `PAGE_NONE`: PROTNONE and A, P clear.
     public static var pageNone: PTEFlags { [.protNone, .accessed] }

@@ -1,4 +1,4 @@
-/// `vm_flags` of a VMA, with the values of include/linux/mm.h (spec §1.2).
+/// `vm_flags` of a VMA, with the values of include/linux/mm.h (Linux 6.18).
 public struct VMFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }

@@ -1,8 +1,8 @@
 import MMKernel
 
 extension HostProfile {
-    /// The flush scheme of this kernel: `merged` from 5.19 on (the mmu_gather series of spec §7.2), `before`
-    /// for older releases; `merged` if the release cannot be parsed.
+    /// The flush scheme of this kernel: `merged` from 5.19 on (Nadav Amit's mmu_gather series, 4a18419f71cd and
+    /// its two companions), `before` for older releases; `merged` if the release cannot be parsed.
     public var scheme: FlushScheme {
         guard let version = HostProfile.version(release: release) else { return .merged }
         return (version.major, version.minor) >= (5, 19) ? .merged : .before
@@ -30,7 +30,8 @@ extension HostProfile {
 
     /// The `mmsim run` flags that select this machine's flush behaviour, e.g.
     /// `--scheme merged --ceiling 33 --cpus 2` (plus `--pti` when PTI is on). The ceiling cannot be read
-    /// (lockdown, host-kernel.md §1), so the kernel default 33 is named.
+    /// (debugfs's `x86/tlb_single_page_flush_ceiling` is closed under lockdown), so the kernel default 33 is
+    /// named.
     public var modelFlags: String {
         let config = kernelConfig
         var flags = "--scheme \(config.scheme.rawValue) --ceiling \(config.flushCeiling) --cpus \(config.cpus)"

@@ -36,7 +36,8 @@ public struct HostProfile: Hashable, Sendable, Codable {
     public var tracefsMounted: Bool
     /// Whether tracefs could be mounted there if it is not (tried and undone); `nil` when it was mounted already.
     public var tracefsMountable: Bool?
-    /// Whether the `tlb:tlb_flush` event exists (`events/tlb/tlb_flush`), the flush oracle of host-kernel.md §2.
+    /// Whether the `tlb:tlb_flush` event exists (`events/tlb/tlb_flush`), which `mmsim probe` records
+    /// (`trace_tlb_flush()` in arch/x86/mm/tlb.c).
     public var tlbFlushEvent: Bool
     /// Online CPUs (`sysconf(_SC_NPROCESSORS_ONLN)`).
     public var onlineCPUs: Int

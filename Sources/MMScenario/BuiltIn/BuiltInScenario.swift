@@ -2,7 +2,8 @@
 public struct BuiltInScenario: Sendable {
     /// The name used on the command line.
     public var name: String
-    /// Which collection it belongs to (`spec §7.2`, `host-kernel.md §2`, `spec §7.3`, `claims`).
+    /// Which collection it belongs to as `mmsim scenarios` lists it: the seed patch's flush table, the mprotect
+    /// shapes measured on Linux 6.18, Amit's benchmark loop.
     public var group: String
     /// One line for `mmsim scenarios`.
     public var summary: String

@@ -2,24 +2,27 @@ extension BuiltInScenarios {
     /// Iterations of the benchmark loop in the built-ins.
     static let amitIterations = 100
 
-    /// Amit's benchmark of spec §7.3 (v3 cover letter): on one page, `mprotect(PROT_READ)`,
-    /// `mprotect(PROT_READ|PROT_WRITE)`, then a write, repeated; with one thread, and with a second thread of the mm
-    /// running on CPU 1.
+    /// The group of the loop's built-ins in `mmsim scenarios`.
+    static let amitGroup = "Nadav Amit's mprotect benchmark loop"
+
+    /// The benchmark of Nadav Amit's v3 cover letter for the mmu_gather series (LKML, 2022-03-08): on one page,
+    /// `mprotect(PROT_READ)`, `mprotect(PROT_READ|PROT_WRITE)`, then a write, repeated; with one thread, and with a
+    /// second thread of the mm running on CPU 1.
     static let amit: [BuiltInScenario] = [
         BuiltInScenario(
-            name: "amit-1t", group: "spec §7.3",
+            name: "amit-1t", group: amitGroup,
             summary: "Amit's loop, 1 thread: mprotect(R); mprotect(RW); write — \(amitIterations)×",
             yaml: amitLoop(threads: 1)),
         BuiltInScenario(
-            name: "amit-2t", group: "spec §7.3",
+            name: "amit-2t", group: amitGroup,
             summary: "Amit's loop, 2 threads (the other running on CPU 1): every flush costs an IPI",
             yaml: amitLoop(threads: 2)),
         BuiltInScenario(
-            name: "amit-1t-5.19", group: "spec §7.3",
+            name: "amit-1t-5.19", group: amitGroup,
             summary: "Amit's loop, 1 thread, on the 5.19 kernel the patch was merged into (no private write upgrade)",
             yaml: amitLoop(threads: 1, kernel519: true)),
         BuiltInScenario(
-            name: "amit-2t-5.19", group: "spec §7.3",
+            name: "amit-2t-5.19", group: amitGroup,
             summary: "Amit's loop, 2 threads, 5.19: mprotect(RW) rewrites nothing and flushes nothing (the −68%)",
             yaml: amitLoop(threads: 2, kernel519: true)),
     ]

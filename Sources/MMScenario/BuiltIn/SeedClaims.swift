@@ -1,4 +1,4 @@
-/// The seed patch's three claims, each a scenario with the spec §7.2 setup: `main` on CPU 0 makes the call while
+/// The seed patch's three claims, each a scenario with the flush table's setup: `main` on CPU 0 makes the call while
 /// `other` (same mm) runs on CPU 1 with 64 pages of its own buffer in its TLB, then sweeps that buffer again — the
 /// misses of that sweep are what a full flush really costs.
 public enum SeedClaims {

@@ -133,7 +133,7 @@ extension ScenarioParser {
             let names = [("per_linux", UInt64(0))] + SymbolNames.table(SyscallConstants.personaFlags, prefix: "")
             persona = try bitNames(personaNode, "persona", prefix: "", names)
         case (nil, let flagNode?):
-            persona = try reader.boolean(flagNode, "read_implies_exec") ? SyscallConstants.readImpliesExec : 0
+            persona = try reader.boolean(flagNode, "read_implies_exec") ? UInt64(Personality.readImpliesExec) : 0
         case (_?, _?):
             throw reader.error(fields.keys["read_implies_exec"]!, "give either 'persona' or 'read_implies_exec'")
         case (nil, nil):

@@ -1,10 +1,15 @@
 extension BuiltInScenarios {
-    /// The rows of spec §7.2 (scheme B = `before`, A1 = `seed`, A = `merged`), each with the table's setup: caller
-    /// `main` on CPU 0, `other` of the same mm running on CPU 1. Expectations are per scheme where the table gives
-    /// them; `merged` is always given.
-    static let specRows: [BuiltInScenario] = [
+    /// The group of the rows below in `mmsim scenarios`.
+    static let flushTableGroup = "the seed patch's flush table (S1–S8)"
+
+    /// The rows of the seed patch's flush table (docs/kernel-model.md, "The seed patch's three claims, worked" and
+    /// "The rest of the scheme table"): one mprotect (or uffd unprotect) shape each, with its flushes before the
+    /// mmu_gather series (`before`), under its first commit 4a18419f71cd alone (`seed`) and as 6.18 runs it
+    /// (`merged`). Each has the table's setup: caller `main` on CPU 0, `other` of the same mm running on CPU 1.
+    /// Expectations are per scheme where the schemes differ; `merged` is always given.
+    static let flushTableRows: [BuiltInScenario] = [
         BuiltInScenario(
-            name: "S1", group: "spec §7.2",
+            name: "S1", group: flushTableGroup,
             summary: "1 GiB VMA, 1 page present, RW→RO: full flush before, 1 INVLPG after",
             yaml: twoThreads("S1: one page in a 1 GiB VMA") + """
 
@@ -21,7 +26,7 @@ extension BuiltInScenarios {
                       invlpg: {before: 0, seed: 2, merged: 2}
                 """),
         BuiltInScenario(
-            name: "S2", group: "spec §7.2",
+            name: "S2", group: flushTableGroup,
             summary: "one PMD-mapped THP RW→RO: 2 full flushes before, 1 PMD-stride INVLPG after",
             yaml: twoThreads("S2: a THP, RW→RO") + """
 
@@ -39,7 +44,7 @@ extension BuiltInScenarios {
                       ipis: {before: 2, seed: 2, merged: 1}
                 """),
         BuiltInScenario(
-            name: "S2b", group: "spec §7.2",
+            name: "S2b", group: flushTableGroup,
             summary: "1 MiB inside a THP RW→RO: split flush then a full flush, all schemes",
             yaml: twoThreads("S2b: half a THP, RW→RO") + """
 
@@ -52,7 +57,7 @@ extension BuiltInScenarios {
                     expect: {result: 0, flushes: 2, flush_pages: [-1, -1], ipis: 2}
                 """),
         BuiltInScenario(
-            name: "S2c", group: "spec §7.2", summary: "a PROT_NONE THP made RW again: 2 flushes before, none after",
+            name: "S2c", group: flushTableGroup, summary: "a PROT_NONE THP made RW again: 2 flushes before, none after",
             yaml: twoThreads("S2c: a protnone THP → RW") + """
 
                   - mmap: {region: huge, length: 2M}
@@ -69,7 +74,8 @@ extension BuiltInScenarios {
                       ipis: {before: 2, seed: 2, merged: 0}
                 """),
         BuiltInScenario(
-            name: "S3", group: "spec §7.2", summary: "3 non-mergeable VMAs × 4 pages RW→RO: 3 flushes before, 1 after",
+            name: "S3", group: flushTableGroup,
+            summary: "3 non-mergeable VMAs × 4 pages RW→RO: 3 flushes before, 1 after",
             yaml: twoThreads("S3: one call over three VMAs") + threeVMAs(pages: 4) + """
 
                     expect:
@@ -79,7 +85,8 @@ extension BuiltInScenarios {
                       ipis: {before: 3, seed: 1, merged: 1}
                 """),
         BuiltInScenario(
-            name: "S3b", group: "spec §7.2", summary: "3 VMAs × 16 pages RW→RO: 3×16 INVLPG before, 1 full flush after",
+            name: "S3b", group: flushTableGroup,
+            summary: "3 VMAs × 16 pages RW→RO: 3×16 INVLPG before, 1 full flush after",
             yaml: twoThreads("S3b: three VMAs of 16 pages") + threeVMAs(pages: 16) + """
 
                     expect:
@@ -89,7 +96,8 @@ extension BuiltInScenarios {
                       ipis: {before: 3, seed: 1, merged: 1}
                 """),
         BuiltInScenario(
-            name: "S4", group: "spec §7.2", summary: "8 PROT_NONE PTEs → RW: flushed before and by the seed, not after",
+            name: "S4", group: flushTableGroup,
+            summary: "8 PROT_NONE PTEs → RW: flushed before and by the seed, not after",
             yaml: twoThreads("S4: protnone → RW") + """
 
                   - mmap: {region: buf, length: 8 pages}
@@ -104,7 +112,7 @@ extension BuiltInScenarios {
                       ipis: {before: 1, seed: 1, merged: 0}
                 """),
         BuiltInScenario(
-            name: "S5", group: "spec §7.2", summary: "8 RW PTEs → RO: 8 INVLPG and 1 IPI in every scheme",
+            name: "S5", group: flushTableGroup, summary: "8 RW PTEs → RO: 8 INVLPG and 1 IPI in every scheme",
             yaml: twoThreads("S5: 8 pages RW→RO") + """
 
                   - mmap: {region: buf, length: 8 pages}
@@ -114,7 +122,7 @@ extension BuiltInScenarios {
                     expect: {result: 0, flushes: 1, flush_pages: [8], ipis: 1}
                 """),
         BuiltInScenario(
-            name: "S5b", group: "spec §7.2",
+            name: "S5b", group: flushTableGroup,
             summary: "64-page VMA, first 8 present, RW→RO: full before, 8 INVLPG after",
             yaml: twoThreads("S5b: 8 of 64 pages present") + """
 
@@ -129,7 +137,7 @@ extension BuiltInScenarios {
                       ipis: 1
                 """),
         BuiltInScenario(
-            name: "S5c", group: "spec §7.2",
+            name: "S5c", group: flushTableGroup,
             summary: "clean (zero-page) private PTEs RO → RW: flushed before, not after",
             yaml: twoThreads("S5c: clean private RO → RW") + """
 
@@ -145,7 +153,7 @@ extension BuiltInScenarios {
                       ipis: {before: 1, seed: 1, merged: 0}
                 """),
         BuiltInScenario(
-            name: "S5d", group: "spec §7.2",
+            name: "S5d", group: flushTableGroup,
             summary: "exclusive anon RO → RW (≥6.0): PTEs become writable in place and flush",
             yaml: twoThreads("S5d: exclusive anon RO → RW") + """
 
@@ -161,7 +169,8 @@ extension BuiltInScenarios {
                       ipis: {merged: 1}
                 """),
         BuiltInScenario(
-            name: "S6", group: "spec §7.2", summary: "a range with no populated PTEs (tables present or not): no flush",
+            name: "S6", group: flushTableGroup,
+            summary: "a range with no populated PTEs (tables present or not): no flush",
             yaml: twoThreads("S6: nothing populated") + """
 
                   - mmap: {region: empty, length: 16 pages}
@@ -176,7 +185,7 @@ extension BuiltInScenarios {
                     expect: {result: 0, flushes: 0, ipis: 0}
                 """),
         BuiltInScenario(
-            name: "S7", group: "spec §7.2",
+            name: "S7", group: flushTableGroup,
             summary: "34 present PTEs RW→RO: full flush (ceiling 33); 33 pages: 33 INVLPG",
             yaml: twoThreads("S7: the flush ceiling") + """
 
@@ -192,7 +201,7 @@ extension BuiltInScenarios {
                     expect: {result: 0, flushes: 1, flush_pages: [33], ipis: 1}
                 """),
         BuiltInScenario(
-            name: "S7b", group: "spec §7.2", summary: "pages 0 and 20 of 64 present: full before, 21 INVLPG after",
+            name: "S7b", group: flushTableGroup, summary: "pages 0 and 20 of 64 present: full before, 21 INVLPG after",
             yaml: twoThreads("S7b: two pages 20 apart") + """
 
                   - mmap: {region: buf, length: 64 pages}
@@ -207,7 +216,7 @@ extension BuiltInScenarios {
                       ipis: 1
                 """),
         BuiltInScenario(
-            name: "S7c", group: "spec §7.2", summary: "pages 0 and 40 of 64 present: full flush in every scheme",
+            name: "S7c", group: flushTableGroup, summary: "pages 0 and 40 of 64 present: full flush in every scheme",
             yaml: twoThreads("S7c: two pages 40 apart") + """
 
                   - mmap: {region: buf, length: 64 pages}
@@ -218,7 +227,8 @@ extension BuiltInScenarios {
                     expect: {result: 0, flushes: 1, flush_pages: [-1], ipis: 1}
                 """),
         BuiltInScenario(
-            name: "S8", group: "spec §7.2", summary: "UFFDIO_WRITEPROTECT unprotect where only the uffd-wp bit changes",
+            name: "S8", group: flushTableGroup,
+            summary: "UFFDIO_WRITEPROTECT unprotect where only the uffd-wp bit changes",
             yaml: twoThreads("S8: userfaultfd write-unprotect") + """
 
                   - mmap: {region: clean, length: 8 pages}
