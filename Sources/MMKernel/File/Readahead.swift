@@ -13,6 +13,13 @@ public struct FileReadahead: Hashable, Sendable {
     public var asyncSize: UInt64 = 0
     /// `mmap_miss`: raised by each mmap page-cache miss, lowered by each hit and by every page fault-around maps.
     public var mmapMiss: UInt16 = 0
+    /// `order`: the folio order of the window's reads. A synchronous read starts at 0 and each asynchronous window
+    /// asks for 2 more (c4602f9fa77f, 6.17), so a file read on sequentially comes in ever larger folios.
+    public var order: UInt64 = 0
+    /// The folios readahead marked with `PG_readahead` (first page → pages), so that a fault on any page of one
+    /// finds the folio's extent. The model's page cache holds single pages; a large folio is a run of them, and
+    /// only its mark is carried at folio granularity (fault-around skips every page of a marked folio).
+    public var markedFolios: [UInt64: UInt64] = [:]
 
     public init() {}
 }
@@ -58,8 +65,9 @@ extension Machine {
             ra.size = raPages
             ra.asyncSize = raPages / 4
         }
+        ra.order = 0
         files[file.rawValue].readahead = ra
-        readPages(file, start: ra.start, count: ra.size, asyncSize: ra.asyncSize)
+        pageCacheRAOrder(file)
     }
 
     /// Models `page_cache_sync_ra()` in mm/readahead.c for an mmap fault, which never records a previous position:
@@ -68,15 +76,16 @@ extension Machine {
     /// (the "standalone, small random read" case, since a cached run behind the page can be at most a window long).
     mutating func pageCacheSyncRA(_ file: FileID, _ page: UInt64, request: UInt64) {
         guard page == 0 else {
-            readPages(file, start: page, count: request, asyncSize: 0)
+            doPageCacheRA(file, start: page, count: request, asyncSize: 0)
             return
         }
         var ra = files[file.rawValue].readahead
         ra.start = 0
         ra.size = request
         ra.asyncSize = request / 2
+        ra.order = 0
         files[file.rawValue].readahead = ra
-        readPages(file, start: ra.start, count: ra.size, asyncSize: ra.asyncSize)
+        pageCacheRAOrder(file)
     }
 
     /// Models `do_async_mmap_readahead()` in mm/filemap.c, run by a fault that found `pfn` (page `page` of a
@@ -92,15 +101,16 @@ extension Machine {
         return true
     }
 
-    /// Models `page_cache_async_ra()` in mm/readahead.c: clears the mark; if the page is where the current window
-    /// expected it, the window moves on by its size and grows (`get_next_ra_size()`), all of it asynchronous;
-    /// otherwise a new window starts at the first page missing after this one (when that is within a window's
-    /// reach). The first page read is marked, so that reaching it reads the next window.
+    /// Models `page_cache_async_ra()` in mm/readahead.c: clears the mark of the page's folio; if the page is where
+    /// the current window expected it (the window's asynchronous start, rounded down to the folio), the window moves
+    /// on by its size and grows (`get_next_ra_size()`); otherwise a new window starts at the first page missing
+    /// after this one (when that is within a window's reach). Either way the whole window is asynchronous, its
+    /// folios two orders larger than the last window's, and its end is trimmed to their alignment.
     mutating func pageCacheAsyncRA(_ file: FileID, _ page: UInt64, _ pfn: PFN, request: UInt64) {
-        pages[pfn].flags.remove(.readahead)
+        let folio = clearReadaheadMark(file, page, pfn)
         let maxPages = config.readaheadPages
         var ra = files[file.rawValue].readahead
-        if page == ra.start + ra.size - ra.asyncSize {
+        if page == PageGeometry.alignDown(ra.start + ra.size - ra.asyncSize, folio) {
             ra.start += ra.size
             ra.size = max(ra.size, Machine.nextRASize(ra.size, max: maxPages))
         } else {
@@ -111,9 +121,28 @@ extension Machine {
             ra.start = start
             ra.size = Machine.nextRASize(start - page + request, max: maxPages)
         }
+        ra.order += 2
+        let align: UInt64 = 1 << min(ra.order, UInt64(maxPages.trailingZeroBitCount))
+        let end = ra.start + ra.size
+        let alignedEnd = PageGeometry.alignDown(end, align)
+        if alignedEnd > ra.start { ra.size -= end - alignedEnd }
         ra.asyncSize = ra.size
         files[file.rawValue].readahead = ra
-        readPages(file, start: ra.start, count: ra.size, asyncSize: ra.asyncSize)
+        pageCacheRAOrder(file)
+    }
+
+    /// Clears `PG_readahead` on the folio holding page `page` (frame `pfn`) of `file`; returns its size in pages.
+    mutating func clearReadaheadMark(_ file: FileID, _ page: UInt64, _ pfn: PFN) -> UInt64 {
+        pages[pfn].flags.remove(.readahead)
+        let marked = files[file.rawValue].readahead.markedFolios
+        guard let (first, count) = marked.first(where: { page >= $0.key && page - $0.key < $0.value }) else {
+            return 1
+        }
+        files[file.rawValue].readahead.markedFolios[first] = nil
+        for index in first..<first + count {
+            if let frame = files[file.rawValue].pageCache[index] { pages[frame].flags.remove(.readahead) }
+        }
+        return count
     }
 
     /// Models `get_next_ra_size()` in mm/readahead.c: a small window quadruples, a middling one doubles, a large
@@ -124,18 +153,67 @@ extension Machine {
         return max
     }
 
-    /// Models `page_cache_ra_order()` / `page_cache_ra_unbounded()` in mm/readahead.c with order-0 folios: reads
-    /// pages `[start, start + count)` of `file` into its page cache, stopping at the end of the file and skipping
-    /// pages already cached, and marks `PG_readahead` on the page `asyncSize` before the window's end if this read
-    /// brought it in. The model's files read synchronously (like the holes of a sparse file, which need no I/O),
-    /// so every page read is uptodate and unlocked at once. Readahead stops quietly when memory runs out.
-    mutating func readPages(_ file: FileID, start: UInt64, count: UInt64, asyncSize: UInt64) {
+    /// The largest folio order the page cache uses (`MAX_PAGECACHE_ORDER` on x86-64: a PMD).
+    static let maxPageCacheOrder: UInt64 = 9
+
+    /// Models `page_cache_ra_order()` in mm/readahead.c for the file's current window (the model's regular files
+    /// support large folios, as ext4 and xfs do in 6.18): folios of the window's order (at most the window's size
+    /// and `MAX_PAGECACHE_ORDER`; smaller where the index is not aligned to it or the file ends first) are read in
+    /// from its start; the folio holding the window's asynchronous start gets `PG_readahead`. A page already
+    /// cached ends that loop (`filemap_add_folio()` fails) and the rest of the window is read page by page
+    /// (`do_page_cache_ra()`). The model's files read synchronously (like the holes of a sparse file, which need no
+    /// I/O), so every page read is uptodate and unlocked at once. Readahead stops quietly when memory runs out.
+    mutating func pageCacheRAOrder(_ file: FileID) {
+        var ra = files[file.rawValue].readahead
+        let size = files[file.rawValue].sizePages
+        guard ra.size > 0, size > 0 else { return }
+        let limit = min(size - 1, ra.start + ra.size - 1)
+        let order = min(ra.order, Machine.maxPageCacheOrder, UInt64(63 - ra.size.leadingZeroBitCount))
+        ra.order = order
+        files[file.rawValue].readahead = ra
+        let mark = ra.start + ra.size - ra.asyncSize
+        var index = ra.start
+        while index <= limit {
+            var folioOrder = order
+            if index & ((1 << folioOrder) - 1) != 0 { folioOrder = UInt64(index.trailingZeroBitCount) }
+            while folioOrder > 0 && index + (1 << folioOrder) - 1 > limit { folioOrder -= 1 }
+            let count: UInt64 = 1 << folioOrder
+            let folio = index..<index + count
+            if folio.contains(where: { files[file.rawValue].pageCache[$0] != nil }) {
+                doPageCacheRA(file, start: index, count: ra.size - (index - ra.start), asyncSize: ra.asyncSize)
+                return
+            }
+            guard readFolio(file, folio, marked: folio.contains(mark)) else { return }
+            index += count
+        }
+    }
+
+    /// Models `do_page_cache_ra()` / `page_cache_ra_unbounded()` in mm/readahead.c: reads pages
+    /// `[start, start + count)` of `file` one by one up to the end of the file, skipping pages already cached, and
+    /// marks `PG_readahead` on the page `asyncSize` before the end if this read brought it in.
+    mutating func doPageCacheRA(_ file: FileID, start: UInt64, count: UInt64, asyncSize: UInt64) {
         let end = min(start + count, files[file.rawValue].sizePages)
         guard start < end else { return }
         let mark = asyncSize > 0 && asyncSize <= count ? start + count - asyncSize : nil
         for index in start..<end where files[file.rawValue].pageCache[index] == nil {
-            guard let pfn = pageCachePage(file, index) else { return }
-            if index == mark { pages[pfn].flags.insert(.readahead) }
+            guard readFolio(file, index..<index + 1, marked: index == mark) else { return }
         }
+    }
+
+    /// Reads the pages of one folio into `file`'s page cache, marking them all `PG_readahead` if `marked`; false
+    /// when memory ran out.
+    mutating func readFolio(_ file: FileID, _ folio: Range<UInt64>, marked: Bool) -> Bool {
+        // A marked folio that left the cache leaves no mark on the pages read in its place.
+        if !files[file.rawValue].readahead.markedFolios.isEmpty {
+            files[file.rawValue].readahead.markedFolios = files[file.rawValue].readahead.markedFolios.filter {
+                $0.key + $0.value <= folio.lowerBound || $0.key >= folio.upperBound
+            }
+        }
+        for index in folio {
+            guard let pfn = pageCachePage(file, index) else { return false }
+            if marked { pages[pfn].flags.insert(.readahead) }
+        }
+        if marked { files[file.rawValue].readahead.markedFolios[folio.lowerBound] = UInt64(folio.count) }
+        return true
     }
 }
