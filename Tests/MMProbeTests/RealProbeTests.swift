@@ -13,7 +13,8 @@ let canProbe = geteuid() == 0 && access("/sys/kernel/tracing", F_OK) == 0
     /// The shapes of a hole, file mappings, a lazy CPU and a forked child.
     static let laterShapes = [
         "host-enomem-hole", "host-file-shared", "host-file-shared-ro-rw", "host-file-private", "host-file-munmap",
-        "host-memfd-shared", "host-memfd-read", "host-lazy-idle", "host-lazy-freed-tables", "host-fork-cow",
+        "host-file-read-faultaround", "host-memfd-shared", "host-memfd-read", "host-lazy-idle",
+        "host-lazy-freed-tables", "host-fork-cow",
     ]
 
     /// Probes `names` with `options`.

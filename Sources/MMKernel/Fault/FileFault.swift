@@ -1,8 +1,12 @@
 import MMHardware
 
 extension Machine {
-    /// Models `do_fault()` for file-backed and shmem VMAs: `do_read_fault()` maps the page-cache page,
-    /// `do_cow_fault()` copies it into a private anonymous page, `do_shared_fault()` maps it writable and dirty.
+    /// Models `do_fault()` for file-backed and shmem VMAs: `do_read_fault()` first maps the cached pages around the
+    /// address (`do_fault_around()`) and is done if that mapped the faulting page; otherwise, and for write faults,
+    /// `__do_fault()` finds the page (``filemapFault(_:_:_:tried:)``), retrying once when that had to read, and then
+    /// `do_read_fault()` maps the page-cache page, `do_cow_fault()` copies it into a private anonymous page,
+    /// `do_shared_fault()` maps it writable and dirty. Fault-around comes before the end-of-file check, as in the
+    /// kernel, so a fault beyond the end can still map the cached pages before it and then raise SIGBUS.
     mutating func doFault(
         _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool
     )
@@ -11,13 +15,25 @@ extension Machine {
         let vma = mm(mmID).vmas[index]
         guard let file = vma.file else { return .sigbus }
         let page = vma.filePage(of: address)
-        guard page < files[file.rawValue].sizePages else { return .sigbus }
-        // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's to
-        // supply.
-        if vma.flags.contains(.uffdMissing) && files[file.rawValue].pageCache[page] == nil {
-            return .userfaultMissing
+        var tried = false
+        var cached: PFN
+        while true {
+            if !write && shouldFaultAround(vma) && doFaultAround(mmID, index, slot, address) { return .fileRead }
+            guard page < files[file.rawValue].sizePages else { return .sigbus }
+            // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's
+            // to supply.
+            if vma.flags.contains(.uffdMissing) && files[file.rawValue].pageCache[page] == nil {
+                return .userfaultMissing
+            }
+            switch filemapFault(vma, file, page, tried: tried) {
+            case .outOfMemory: return .outOfMemory
+            case .retry:
+                tried = true
+                continue
+            case .page(let pfn): cached = pfn
+            }
+            break
         }
-        guard let cached = pageCachePage(file, page) else { return .outOfMemory }
         if write && !vma.flags.contains(.shared) {
             let anonVMA = anonVMAPrepare(mmID, index)
             guard let copy = allocatePage() else { return .outOfMemory }
@@ -27,16 +43,38 @@ extension Machine {
             withMM(mmID) { $0.rss.anon += 1 }
             return .fileCopyOnWrite
         }
-        pages.get(cached)
-        pages[cached].mapcount += 1
-        var pte = PTE(pfn: cached, flags: vma.pageProt)
-        if write {
-            pte = mkwriteDirty(pte, vma)
-            pages[cached].flags.insert(.dirty)
-        }
-        pageTables[slot.table, slot.index] = pte
-        adjustRSS(mmID, pages[cached].flags, vma, by: 1)
+        mapFilePage(mmID, vma, slot, cached, write: write)
         return write ? .sharedWrite : .fileRead
+    }
+
+    /// What the file's `->fault` handler gave.
+    enum FilemapFaultResult {
+        /// The page-cache page, found or read in.
+        case page(PFN)
+        /// The handler dropped the fault's lock to read (`VM_FAULT_RETRY`): the fault starts over.
+        case retry
+        /// No memory for the page.
+        case outOfMemory
+    }
+
+    /// Models the `->fault` handler of the VMA's file for page `page`. shmem (`shmem_fault()`) finds or allocates
+    /// the page without readahead or retry. A regular file (`filemap_fault()` in mm/filemap.c) on a page-cache hit
+    /// runs `do_async_mmap_readahead()` (first attempt only) and retries if that read; on a miss it runs
+    /// `do_sync_mmap_readahead()`, reads the page if readahead did not, and, on the first attempt, retries: the lock
+    /// was dropped for the I/O (`maybe_unlock_mmap_for_io()`), so the retried fault faults around again and maps
+    /// what the read brought in.
+    mutating func filemapFault(_ vma: VMA, _ file: FileID, _ page: UInt64, tried: Bool) -> FilemapFaultResult {
+        if files[file.rawValue].isShmem {
+            guard let pfn = pageCachePage(file, page) else { return .outOfMemory }
+            return .page(pfn)
+        }
+        if let pfn = files[file.rawValue].pageCache[page] {
+            if !tried && doAsyncMmapReadahead(vma, file, page, pfn) { return .retry }
+            return .page(pfn)
+        }
+        doSyncMmapReadahead(vma, file, page)
+        guard let pfn = pageCachePage(file, page) else { return .outOfMemory }
+        return tried ? .page(pfn) : .retry
     }
 
     /// Models `do_wp_page()`: a write to a present read-only PTE. Shared mappings are made writable after

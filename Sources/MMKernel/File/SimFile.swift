@@ -22,6 +22,8 @@ public struct SimFile: Sendable {
     public var pageCache: [UInt64: PFN] = [:]
     /// File pages punched out (`FALLOC_FL_PUNCH_HOLE`, as MADV_REMOVE does): they read as zeroes from then on.
     public var holes: Set<UInt64> = []
+    /// The open file's readahead state (`file->f_ra`), which mmap faults share with every mapping of the file.
+    public var readahead = FileReadahead()
 
     public init(
         id: FileID, name: String, sizePages: UInt64, readable: Bool = true, writable: Bool = true,

@@ -82,6 +82,13 @@ public struct KernelConfig: Hashable, Sendable {
     /// Whether the simulated process holds `CAP_SYS_ADMIN` (as a root conformance worker on the host does). Off: the
     /// model's process is unprivileged, so MADV_HWPOISON and MADV_SOFT_OFFLINE are EPERM.
     public var capSysAdmin = false
+    /// The readahead window of regular files in pages: the backing device's `read_ahead_kb` / 4, which
+    /// `file_ra_state_init()` copies into `file->f_ra.ra_pages` at open (128 KiB = 32 pages by default; 0 turns mmap
+    /// readahead off). shmem has no readahead whatever this says.
+    public var readaheadPages: UInt64 = 32
+    /// `fault_around_bytes` (debugfs, 64 KiB by default): the window around a read fault on a file in which
+    /// `do_fault_around()` maps the pages already in the page cache. See ``faultAroundPages`` for how it is rounded.
+    public var faultAroundBytes: UInt64 = 64 << 10
     /// Pages an mmu_gather batches before it must flush (`MAX_GATHER_BATCH` × `MAX_GATHER_BATCH_COUNT` + local).
     public var gatherBatchLimit = 8 + 510 * 19
 

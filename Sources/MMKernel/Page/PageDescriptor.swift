@@ -34,4 +34,7 @@ public struct PageFlags: OptionSet, Hashable, Sendable {
     @inlinable public static var lazyFree: PageFlags { PageFlags(rawValue: 1 << 7) }
     /// `PG_dirty` at the folio level (set when a dirty PTE is zapped or a shared page is written).
     @inlinable public static var dirty: PageFlags { PageFlags(rawValue: 1 << 8) }
+    /// `PG_readahead` on a page-cache page: the page readahead marked so that a fault reaching it starts the next
+    /// asynchronous window; fault-around leaves such a page for the fault handler to find.
+    @inlinable public static var readahead: PageFlags { PageFlags(rawValue: 1 << 9) }
 }

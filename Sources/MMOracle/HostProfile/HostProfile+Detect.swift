@@ -41,7 +41,19 @@ extension HostProfile {
             tracefsMountable: mountable,
             tlbFlushEvent: event,
             onlineCPUs: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
-            memTotalKiB: read("/proc/meminfo").flatMap(memTotalKiB(meminfo:))
+            memTotalKiB: read("/proc/meminfo").flatMap(memTotalKiB(meminfo:)),
+            readAheadKiB: temporaryDirectoryReadAheadKiB(),
+            faultAroundBytes: read("/sys/kernel/debug/fault_around_bytes").flatMap(firstInteger)
         )
+    }
+
+    /// `read_ahead_kb` behind the first of `$TMPDIR`, `/tmp` and `/var/tmp` that has a readahead window: where
+    /// `mmsim probe` creates its regular files (it skips tmpfs, which has no window either).
+    static func temporaryDirectoryReadAheadKiB() -> Int? {
+        var candidates = ["/tmp", "/var/tmp"]
+        if let value = getenv("TMPDIR"), let text = String(validatingCString: value), !text.isEmpty {
+            candidates.insert(text, at: 0)
+        }
+        return candidates.lazy.compactMap { HostFile.readAheadKiB(fileSystemOf: $0) }.first
     }
 }

@@ -10,7 +10,8 @@ extension HostProfile {
 
     /// The model configuration that runs as this machine's kernel: scheme, PCID, PTI, protection keys (only
     /// with `ospke`, as `pkey_alloc` needs), THP mode and zero page, overcommit, `max_map_count`,
-    /// `mmap_min_addr`, online CPUs (at most 64) and RAM. Unknown facts keep the model's defaults.
+    /// `mmap_min_addr`, online CPUs (at most 64), RAM, the readahead window of the probe's files (at most 1 GiB)
+    /// and `fault_around_bytes` (at most 2 MiB). Unknown facts keep the model's defaults.
     public var kernelConfig: KernelConfig {
         var config = KernelConfig()
         config.scheme = scheme
@@ -25,6 +26,8 @@ extension HostProfile {
         if let mmapMinAddress { config.mmapMinAddress = mmapMinAddress }
         config.cpus = min(max(onlineCPUs, 1), 64)
         if let memTotalKiB { config.ramFrames = max(memTotalKiB / 4, 1024) }
+        if let readAheadKiB { config.readaheadPages = UInt64(min(max(readAheadKiB, 0), 1 << 20) / 4) }
+        if let faultAroundBytes { config.faultAroundBytes = UInt64(min(max(faultAroundBytes, 0), 2 << 20)) }
         return config
     }
 
@@ -50,6 +53,8 @@ extension HostProfile {
             "mmap_min_addr: 0x\(String(config.mmapMinAddress, radix: 16))",
         ]
         parts.append("ram: \(UInt64(config.ramFrames) * 4096)")
+        parts.append("read_ahead: \(config.readaheadPages * 4)K")
+        parts.append("fault_around_bytes: \(config.faultAroundBytes)")
         return "{" + parts.joined(separator: ", ") + "}"
     }
 }

@@ -21,6 +21,8 @@ extension HostProfile {
             ("vm.mmap_min_addr", show(mmapMinAddress.map { "0x" + String($0, radix: 16) })),
             ("online cpus", "\(onlineCPUs)"),
             ("MemTotal", show(memTotalKiB.map { "\($0) kB" })),
+            ("read_ahead_kb (probe files)", show(readAheadKiB)),
+            ("fault_around_bytes", show(faultAroundBytes)),
             ("tracefs", tracefs),
             ("tlb:tlb_flush event", yesNo(tlbFlushEvent)),
             ("model flags", modelFlags),

@@ -43,6 +43,11 @@ public struct HostProfile: Hashable, Sendable, Codable {
     public var onlineCPUs: Int
     /// `MemTotal` of `/proc/meminfo` in KiB.
     public var memTotalKiB: Int?
+    /// `read_ahead_kb` of the device behind the temporary directory the probe puts its regular files in (the first
+    /// of `$TMPDIR`, `/tmp`, `/var/tmp` that has one; tmpfs has none).
+    public var readAheadKiB: Int?
+    /// `fault_around_bytes` from debugfs (`/sys/kernel/debug/fault_around_bytes`), when debugfs is mounted and readable.
+    public var faultAroundBytes: Int?
 
     /// Creates a profile from known facts (tests and reports); unknown ones default to "absent".
     public init(
@@ -64,7 +69,9 @@ public struct HostProfile: Hashable, Sendable, Codable {
         tracefsMountable: Bool? = nil,
         tlbFlushEvent: Bool = false,
         onlineCPUs: Int = 1,
-        memTotalKiB: Int? = nil
+        memTotalKiB: Int? = nil,
+        readAheadKiB: Int? = nil,
+        faultAroundBytes: Int? = nil
     ) {
         self.release = release
         self.pcid = pcid
@@ -85,5 +92,7 @@ public struct HostProfile: Hashable, Sendable, Codable {
         self.tlbFlushEvent = tlbFlushEvent
         self.onlineCPUs = onlineCPUs
         self.memTotalKiB = memTotalKiB
+        self.readAheadKiB = readAheadKiB
+        self.faultAroundBytes = faultAroundBytes
     }
 }

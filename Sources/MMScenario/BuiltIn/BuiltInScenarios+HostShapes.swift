@@ -125,6 +125,16 @@ extension BuiltInScenarios {
             files: "{name: data, size: 16 pages}", setup: fileWritten("shared", fd: "data"),
             call: "munmap: {region: buf}", pages: [16]),
         host(
+            "host-file-read-faultaround",
+            "pages 0-3 of a fresh 64-page shared file mapping read (16 mapped by fault-around) RW → NONE: 1×16",
+            files: "{name: data, size: 64 pages}",
+            setup: """
+                  - mmap: {region: buf, length: 64 pages, flags: [shared], fd: data}
+                  - read: {region: buf, pages: 0..3}
+                    note: the miss reads around page 0, the retried fault maps the cached 64 KiB window around it
+                    expect: {faults: 1}
+                """, call: "mprotect: {region: buf, prot: none}", pages: [16]),
+        host(
             "host-memfd-shared", "16 written pages of a shared memfd mapping RW → RO: one 16-page flush",
             files: "{name: mem, size: 16 pages, shmem: true}", setup: fileWritten("shared", fd: "mem"),
             call: "mprotect: {region: buf, prot: read}", pages: [16]),

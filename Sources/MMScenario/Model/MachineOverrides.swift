@@ -56,6 +56,8 @@ public struct MachineOverrides: Hashable, Sendable {
             config.maxMapCount = host.maxMapCount
             config.mmapMinAddress = host.mmapMinAddress
             config.ramFrames = host.ramFrames
+            config.readaheadPages = host.readaheadPages
+            config.faultAroundBytes = host.faultAroundBytes
             config.cpus = max(host.cpus, scenario.highestCPU + 1)
             result.config = config
         }

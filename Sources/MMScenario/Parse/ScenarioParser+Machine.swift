@@ -7,7 +7,8 @@ extension ScenarioParser {
         "cpus", "thp", "thp_zero_page", "overcommit", "overcommit_ratio", "max_map_count", "ram", "swap", "pcid",
         "ceiling", "lazy_cpumask_trim", "flush_range_frees_tables", "private_write_upgrade", "soft_dirty",
         "stack_limit", "mmap_base",
-        "mmap_min_addr", "stack_guard_gap", "scheme", "merge_vmas", "pti", "pku", "gather_page_size",
+        "mmap_min_addr", "stack_guard_gap", "scheme", "merge_vmas", "pti", "pku", "gather_page_size", "read_ahead",
+        "fault_around_bytes",
     ]
 
     /// Parses `machine:` into `config`.
@@ -57,6 +58,16 @@ extension ScenarioParser {
             case "pti": config.pti = try reader.boolean(value, key)
             case "pku": config.pku = try reader.boolean(value, key)
             case "gather_page_size": config.gatherPageSize = try reader.boolean(value, key)
+            case "read_ahead":
+                let bytes = try reader.size(value, key)
+                guard bytes % 4096 == 0, bytes <= 1 << 30 else {
+                    throw reader.error(value, "read_ahead must be a multiple of 4K and at most 1G")
+                }
+                config.readaheadPages = bytes >> 12
+            case "fault_around_bytes":
+                let bytes = try reader.size(value, key)
+                guard bytes <= 2 << 20 else { throw reader.error(value, "fault_around_bytes must be at most 2M") }
+                config.faultAroundBytes = bytes
             default: break
             }
         }
