@@ -62,6 +62,13 @@ extension Machine {
         return id
     }
 
+    /// Brings every page of `file` into its page cache, as a write(2) of the whole file does before it is mapped
+    /// (`generic_perform_write()` for a regular file, `shmem_write_begin()` for shmem): each page then holds its
+    /// initial token, and read faults can map it without reading it in (and fault-around finds it).
+    public mutating func cacheFilePages(_ file: FileID) {
+        for page in 0..<files[file.rawValue].sizePages { _ = pageCachePage(file, page) }
+    }
+
     /// Finds or reads in page `index` of `file` (models `filemap_fault()`/`shmem_fault()`); nil on OOM.
     mutating func pageCachePage(_ file: FileID, _ index: UInt64) -> PFN? {
         if let pfn = files[file.rawValue].pageCache[index] { return pfn }

@@ -14,7 +14,8 @@ public struct ConformModelSession {
     let files: [FileID]
 
     /// Builds the machine from `config` and sets up the window as the worker does (a `PROT_NONE` mapping whose
-    /// interior is unmapped again) and the files.
+    /// interior is unmapped again) and the files, every page of which is in the page cache (the worker wrote
+    /// them).
     public init(config: KernelConfig, window: ConformWindow) throws(KernelErrno) {
         var machine = Machine(config: config)
         machine.tracing = false
@@ -23,8 +24,9 @@ public struct ConformModelSession {
         files = ConformFile.all.map { file in
             machine.createFile(
                 name: file.name, sizePages: UInt64(file.pages), readable: true, writable: file.writable,
-                sealWrite: file.sealedMemfd, isShmem: file.sealedMemfd)
+                sealWrite: file.sealed, isShmem: file.memfd)
         }
+        for file in files { machine.cacheFilePages(file) }
         self.machine = machine
         self.task = task
         self.window = window
@@ -39,9 +41,31 @@ public struct ConformModelSession {
         machine.relativeLayout(machine.task(task).mm, base: window.layoutBase, length: window.layoutLength)
     }
 
-    /// Runs `call` and returns the result and layout.
+    /// The compared pages now (``ConformPages``): present entries with their frame's token, swap entries, guard
+    /// markers.
+    public var pages: String {
+        let mmID = machine.task(task).mm
+        let entries = (0..<window.layoutPages).map { page -> ConformPages.Entry in
+            let address = window.layoutBase + UInt64(page) * 4096
+            let (entry, _) = machine.leafEntry(mmID, address)
+            if entry.isPresent {
+                return .present(machine.mappedFrame(mmID, address).map { machine.memory.read($0) })
+            }
+            guard entry.isSwap else { return .none }
+            if let swap = SwapEntry(pte: entry), swap.kind == .marker,
+                PTEMarker(rawValue: swap.offset).contains(.guardRegion)
+            {
+                return .guardMarker
+            }
+            return .swap
+        }
+        return ConformPages.render(entries)
+    }
+
+    /// Runs `call` and returns the result, layout and pages.
     public mutating func run(_ call: ConformCall) -> ConformObservation {
-        ConformObservation(result: result(of: call), layout: layout)
+        let result = result(of: call)
+        return ConformObservation(result: result, layout: layout, pages: pages)
     }
 
     /// Runs `call` through `Machine.perform(_:by:)` with the window's base filled in, returning the result text

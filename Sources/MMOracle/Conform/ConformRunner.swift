@@ -125,6 +125,8 @@ public struct ConformRunner {
         outcome.window = host.window
         var modelConfig = config
         modelConfig.maxMapCount = host.maxMapCount - host.outsideAtStart
+        modelConfig.memlockLimit = host.memlockLimit
+        modelConfig.capIPCLock = host.capIPCLock
         var model: ConformModelSession
         do {
             model = try ConformModelSession(config: modelConfig, window: host.window)
