@@ -10,6 +10,8 @@ extension Machine {
     {
         let vma = mm(mmID).vmas[index]
         guard let file = vma.file else { return .sigbus }
+        // do_read_fault() maps the cached neighbours first, even when the faulting page lies past the end.
+        if !write { faultAround(mmID, vma, file, slot, address) }
         let page = vma.filePage(of: address)
         guard page < files[file.rawValue].sizePages else { return .sigbus }
         // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's to
@@ -37,6 +39,36 @@ extension Machine {
         pageTables[slot.table, slot.index] = pte
         adjustRSS(mmID, pages[cached].flags, vma, by: 1)
         return write ? .sharedWrite : .fileRead
+    }
+
+    /// Pages `do_fault_around()` tries to map around a read fault (`fault_around_bytes`, 64 KiB by default).
+    static let faultAroundPages: UInt64 = 16
+
+    /// Models `do_read_fault()`'s `do_fault_around()` → `filemap_map_pages()` (the `map_pages` of regular files
+    /// and shmem alike): around a read fault, within the 16-page aligned block of the faulting PTE clipped to the
+    /// VMA and to its page table, every page already in the page cache (and inside the file's size) whose PTE is
+    /// still none is mapped as a read fault would map it. Not for VMAs registered for uffd-wp
+    /// (`uffd_disable_fault_around()`). The faulting page itself is left to the normal path.
+    mutating func faultAround(_ mmID: MMID, _ vma: VMA, _ file: FileID, _ slot: EntrySlot, _ address: UInt64) {
+        if vma.flags.contains(.uffdWP) { return }
+        let count = Machine.faultAroundPages
+        let pteOffset = (address >> PageGeometry.pageShift) & 511
+        let vmaOffset = (address - vma.start) >> PageGeometry.pageShift
+        let vmaPages = (vma.end - vma.start) >> PageGeometry.pageShift
+        let from = max(pteOffset & ~(count - 1), pteOffset - min(pteOffset, vmaOffset))
+        let to = min(from + count, 512, pteOffset + vmaPages - vmaOffset)
+        let tableBase = address & ~(UInt64(512 << PageGeometry.pageShift) - 1)
+        for index in from..<to where index != pteOffset {
+            let neighbour = tableBase + (index << PageGeometry.pageShift)
+            let page = vma.filePage(of: neighbour)
+            guard page < files[file.rawValue].sizePages, let cached = files[file.rawValue].pageCache[page],
+                pageTables[slot.table, Int(index)].isNone
+            else { continue }
+            pages.get(cached)
+            pages[cached].mapcount += 1
+            pageTables[slot.table, Int(index)] = PTE(pfn: cached, flags: vma.pageProt)
+            adjustRSS(mmID, pages[cached].flags, vma, by: 1)
+        }
     }
 
     /// Models `do_wp_page()`: a write to a present read-only PTE. Shared mappings are made writable after

@@ -18,6 +18,12 @@ public struct SimFile: Sendable {
     /// shmem (memfd, tmpfs, or the object behind a shared anonymous mapping): no writeback, so shared writable
     /// mappings do not need write-notify.
     public var isShmem: Bool
+    /// The file system's mmap hook refuses `VM_SYNC` (MAP_SYNC) without DAX, as ext4 and xfs do through
+    /// `daxdev_mapping_supported()`: the mapping then fails with EOPNOTSUPP after the range it replaces was cleared.
+    public var refusesSync = false
+    /// Pages read as zeroes until written: the shmem object behind a shared anonymous mapping
+    /// (`shmem_zero_setup()`), rather than a file with contents.
+    public var zeroFilled = false
     /// Page cache: file page index → frame.
     public var pageCache: [UInt64: PFN] = [:]
     /// File pages punched out (`FALLOC_FL_PUNCH_HOLE`, as MADV_REMOVE does): they read as zeroes from then on.
@@ -37,9 +43,11 @@ public struct SimFile: Sendable {
         self.isShmem = isShmem
     }
 
-    /// The token a never-written file page holds: distinct per file and page, so reads show which page they hit.
+    /// The token a never-written file page holds: distinct per file and page, so reads show which page they hit
+    /// (0 for a zero-filled object).
     public func initialToken(page: UInt64) -> UInt64 {
-        0xF11E_0000_0000_0000 | (UInt64(id.rawValue) << 32) | page
+        if zeroFilled { return 0 }
+        return 0xF11E_0000_0000_0000 | (UInt64(id.rawValue) << 32) | page
     }
 
     /// Whether a shared writable mapping of this file needs write-notify (dirty accounting): regular files with

@@ -13,9 +13,27 @@ extension Machine {
         guard offset & (PageGeometry.pageSize - 1) == 0 else { throw .EINVAL }
         let anonymous = flags.contains(.anonymous)
         var backing: SimFile?
+        var length = length
         if !anonymous {
             guard let file, file.rawValue >= 0, file.rawValue < files.count else { throw .EBADF }
             backing = files[file.rawValue]
+            // ksys_mmap_pgoff(): MAP_HUGETLB needs a hugetlbfs file, and the model has none.
+            if flags.contains(.hugetlb) { throw .EINVAL }
+        } else if flags.contains(.hugetlb) {
+            // ksys_mmap_pgoff(): the size field must name a huge page size (0: the default); the length is
+            // rounded up to it before do_mmap() sees it.
+            let sizeLog = (flags.rawValue >> MapFlags.hugeShift) & MapFlags.hugeMask
+            let shift = sizeLog == 0 ? 21 : sizeLog
+            guard config.hugePageShifts.contains(Int(shift)) else { throw .EINVAL }
+            let size: UInt64 = 1 << shift
+            length = (length &+ size - 1) & ~(size - 1)
+            guard length != 0 else { throw .EINVAL }
+            // hugetlb_get_unmapped_area() → prepare_hugepage_range(): a fixed address must be huge-aligned; past
+            // that, the reservation needs huge pages the model's pool does not have (hugetlb_reserve_pages()).
+            if flags.contains(.fixed) || flags.contains(.fixedNoReplace) {
+                guard hint & (size - 1) == 0 else { throw .EINVAL }
+            }
+            throw .ENOMEM
         }
         let pgoff = offset >> PageGeometry.pageShift
         var mapFlags = flags
@@ -28,7 +46,7 @@ extension Machine {
                 address = PageGeometry.alignUp(config.mmapMinAddress, PageGeometry.pageSize)
             }
         }
-        let length = PageGeometry.alignUp(length, PageGeometry.pageSize)
+        length = PageGeometry.alignUp(length, PageGeometry.pageSize)
         guard length != 0 else { throw .ENOMEM }
         let pages = length >> PageGeometry.pageShift
         guard pgoff &+ pages >= pgoff else { throw .EOVERFLOW }
@@ -50,6 +68,9 @@ extension Machine {
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
+        // calc_vm_flag_bits() turns MAP_SYNC into VM_SYNC whatever the mapping type (MAP_SHARED drops the flag
+        // only afterwards).
+        if mapFlags.contains(.sync) { vmFlags.insert(.sync) }
         // MAP_LOCKED needs can_do_mlock(); a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) must fit
         // RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK (mlock_future_ok()).
         if mapFlags.contains(.locked) && !canDoMlock { throw .EPERM }
@@ -80,10 +101,21 @@ extension Machine {
         } else {
             switch mapType {
             case MapFlags.shared.rawValue:
-                // Anonymous memory has no MAP_SHARED_VALIDATE: only MAP_SHARED and MAP_PRIVATE are valid types.
+                // Anonymous memory has no MAP_SHARED_VALIDATE: MAP_SHARED, MAP_PRIVATE and MAP_DROPPABLE only.
                 if vmFlags.contains(.growsDown) { throw .EINVAL }
                 filePgoff = 0
                 vmFlags.formUnion([.shared, .mayShare])
+            case MapFlags.droppable.rawValue:
+                // A droppable mapping cannot be locked, huge or a stack; it is never reserved, copied on fork or
+                // dumped.
+                if flags.contains(.locked) || flags.contains(.hugetlb) || vmFlags.contains(.growsDown) {
+                    throw .EINVAL
+                }
+                vmFlags.formUnion([.droppable, .noReserve, .wipeOnFork, .dontDump])
+                // Measured on 6.18: under mlockall(MCL_FUTURE | MCL_ONFAULT) a droppable mapping is populated at
+                // once, as if it kept VM_LOCKED without VM_LOCKONFAULT.
+                vmFlags.remove(.lockOnFault)
+                filePgoff = address >> PageGeometry.pageShift
             case MapFlags.private.rawValue:
                 filePgoff = address >> PageGeometry.pageShift
             default:
@@ -152,6 +184,12 @@ extension Machine {
             if accountable { vmUnaccountMemory(charge) }
             throw error
         }
+        // The file system's mmap hook runs once the replaced range is cleared; a refusal leaves the range a gap
+        // (`vms_abort_munmap_vmas()` cannot restore VMAs whose page tables are gone) and gives the charge back.
+        if let file, !vmFlags.isDisjoint(with: .sync), files[file.rawValue].refusesSync {
+            if accountable { vmUnaccountMemory(charge) }
+            throw .EOPNOTSUPP
+        }
         // The replaced VMAs' charge carries over to the new one (the kernel zeroes `vms.nr_accounted`), but the
         // unmap just gave it back: take it again.
         if accountable { committedPages += accounted }
@@ -159,6 +197,7 @@ extension Machine {
         if file == nil && vmFlags.contains(.shared) {
             // shmem_zero_setup(): shared anonymous memory is an unlinked shmem file of the mapping's size.
             backing = createFile(name: "/dev/zero (deleted)", sizePages: UInt64(pages), isShmem: true)
+            files[backing!.rawValue].zeroFilled = true
         }
         var vma = VMA(start: address, end: end, flags: vmFlags, pgoff: pgoff, file: backing)
         vma.pageProt = pageProtection(for: vma)

@@ -14,6 +14,8 @@ public final class ConformHostSession {
     public let memlockLimit: UInt64
     /// Whether the worker has `CAP_IPC_LOCK`.
     public let capIPCLock: Bool
+    /// The file system magic of the directory holding the regular files.
+    public let fileSystem: UInt64
 
     /// The worker died or said something unexpected.
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
@@ -34,12 +36,13 @@ public final class ConformHostSession {
             throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) at start")
         }
         let fields = line.split(separator: " ")
-        guard fields.count == 6, fields[0] == "ready", fields[1].hasPrefix("0x"),
+        guard fields.count == 7, fields[0] == "ready", fields[1].hasPrefix("0x"),
             let base = UInt64(fields[1].dropFirst(2), radix: 16), let outside = Int(fields[2]),
             let maxMapCount = Int(fields[3]), let limit = fields[4] == "inf" ? UInt64.max : UInt64(fields[4])
         else { throw Failure(description: "worker: \(line)") }
         memlockLimit = limit
         capIPCLock = fields[5] == "1"
+        fileSystem = fields[6].hasPrefix("0x") ? UInt64(fields[6].dropFirst(2), radix: 16) ?? 0 : 0
         window = ConformWindow(base: base, pages: pages, layoutFromPage: layoutFromPage, layoutPages: layoutPages)
         outsideAtStart = outside
         self.maxMapCount = maxMapCount

@@ -15,16 +15,21 @@ public struct ConformModelSession {
 
     /// Builds the machine from `config` and sets up the window as the worker does (a `PROT_NONE` mapping whose
     /// interior is unmapped again) and the files, every page of which is in the page cache (the worker wrote
-    /// them).
-    public init(config: KernelConfig, window: ConformWindow) throws(KernelErrno) {
+    /// them). The regular files behave as the file system with magic `fileSystem` (statfs(2)'s `f_type`) makes them:
+    /// shmem on tmpfs, refusing MAP_SYNC on ext4 and xfs.
+    public init(config: KernelConfig, window: ConformWindow, fileSystem: UInt64 = 0xEF53) throws(KernelErrno) {
         var machine = Machine(config: config)
         machine.tracing = false
         let task = machine.createProcess(name: "conform", cpu: CPUID(0))
         machine.schedule(task)
+        let tmpfs = fileSystem == ConformModelSession.tmpfsMagic
         files = ConformFile.all.map { file in
-            machine.createFile(
+            let id = machine.createFile(
                 name: file.name, sizePages: UInt64(file.pages), readable: true, writable: file.writable,
-                sealWrite: file.sealed, isShmem: file.memfd)
+                sealWrite: file.sealed, isShmem: file.memfd || tmpfs)
+            machine.files[id.rawValue].refusesSync =
+                !file.memfd && ConformModelSession.syncRefusingMagics.contains(fileSystem)
+            return id
         }
         for file in files { machine.cacheFilePages(file) }
         self.machine = machine
@@ -35,6 +40,11 @@ public struct ConformModelSession {
             file: nil, offset: 0)
         if window.pages > 2 { try self.machine.munmap(task, window.base + 4096, window.length - 2 * 4096) }
     }
+
+    /// `TMPFS_MAGIC`.
+    static let tmpfsMagic: UInt64 = 0x0102_1994
+    /// `EXT4_SUPER_MAGIC` (ext2/3/4) and `XFS_SUPER_MAGIC`: their mmap hooks refuse VM_SYNC without DAX.
+    static let syncRefusingMagics: Set<UInt64> = [0xEF53, 0x5846_5342]
 
     /// The compared layout now.
     public var layout: String {

@@ -29,6 +29,7 @@ public struct ConformRunner {
         self.workerArguments = workerArguments
         self.profile = profile
         self.config = profile.kernelConfig
+        if HostFile.exists(path: "/sys/kernel/mm/hugepages/hugepages-1048576kB") { config.hugePageShifts.insert(30) }
     }
 
     /// How one sequence went on both sides.
@@ -129,7 +130,7 @@ public struct ConformRunner {
         modelConfig.capIPCLock = host.capIPCLock
         var model: ConformModelSession
         do {
-            model = try ConformModelSession(config: modelConfig, window: host.window)
+            model = try ConformModelSession(config: modelConfig, window: host.window, fileSystem: host.fileSystem)
         } catch {
             outcome.problem = "model window setup failed: \(error)"
             return outcome

@@ -9,9 +9,10 @@ import MMKernel
 ///
 /// Protocol (text lines):
 /// * in: `start PAGES LAYOUT_FROM LAYOUT_PAGES 0xPREFERRED_BASE`; out: `ready 0xBASE OUTSIDE MAX_MAP_COUNT MEMLOCK
-///   CAP_IPC_LOCK` or `error TEXT`. OUTSIDE is the number of VMAs outside the window (the model's
+///   CAP_IPC_LOCK 0xFS_MAGIC` or `error TEXT`. OUTSIDE is the number of VMAs outside the window (the model's
 ///   `max_map_count` is reduced by it); MEMLOCK is the soft `RLIMIT_MEMLOCK` in bytes (`inf` for unlimited) and
-///   CAP_IPC_LOCK `1` or `0`, the worker's effective capability.
+///   CAP_IPC_LOCK `1` or `0`, the worker's effective capability; FS_MAGIC is statfs(2)'s `f_type` of the temporary
+///   directory the regular files live in.
 /// * in: a ``ConformCall`` wire line; out: `RESULT<TAB>LAYOUT<TAB>OUTSIDE<TAB>PAGES`.
 /// * end of input: the worker undoes any mlockall(2) of the sequence with munlockall(2) and exits 0.
 ///
@@ -37,7 +38,8 @@ public enum ConformWorker {
             let limit = ConformWorker.memlockLimit().map { "\($0)" } ?? "inf"
             try HostLineReader.write(
                 "ready 0x\(String(state.window.base, radix: 16)) \(ready.outside) \(state.maxMapCount) \(limit) "
-                    + "\(ConformWorker.hasCapIPCLock() ? 1 : 0)\n", to: output)
+                    + "\(ConformWorker.hasCapIPCLock() ? 1 : 0) 0x\(String(state.fileSystem, radix: 16))\n",
+                to: output)
             defer { state.finish() }
             while let line = try reader.readLine() {
                 guard let call = ConformCall(wire: line) else {
@@ -84,6 +86,8 @@ public enum ConformWorker {
         var proc: ConformProcReader
         /// Whether a call of the sequence was a successful mlockall(2), to be undone at the end.
         var lockedAll = false
+        /// The temporary directory's file system magic.
+        var fileSystem: UInt64 = 0
 
         /// Parses the start line, reserves the window, prepares the files, the readers and the access code page.
         init(startLine: String) throws {
@@ -97,7 +101,7 @@ public enum ConformWorker {
                 (try? HostFile.read(path: "/proc/sys/vm/max_map_count")).flatMap(HostProfile.firstInteger) ?? 65530
             let base = try ConformWorker.reserve(pages: pages, preferred: preferred)
             window = ConformWindow(base: base, pages: pages, layoutFromPage: from, layoutPages: count)
-            fds = try ConformWorker.openFiles()
+            (fds, fileSystem) = try ConformWorker.openFiles()
             proc = try ConformProcReader(window: window, maxMapCount: maxMapCount)
             try ConformHostAccess.install()
         }
@@ -192,10 +196,12 @@ public enum ConformWorker {
 
     /// Creates the ``ConformFile/all`` files (regular files in a fresh temporary directory, removed again at once:
     /// the open descriptors keep them alive; memfds), writes every page with its initial token
-    /// (``ConformFile/initialToken(index:page:)``), seals the sealed memfd, and returns the descriptors.
-    static func openFiles() throws(HostError) -> [Int32] {
+    /// (``ConformFile/initialToken(index:page:)``), seals the sealed memfd, and returns the descriptors and the
+    /// directory's file system magic.
+    static func openFiles() throws(HostError) -> (fds: [Int32], fileSystem: UInt64) {
         let directory = try HostFile.makeTemporaryDirectory()
         defer { rmdir(directory) }
+        let fileSystem = try fileSystemMagic(directory)
         var fds: [Int32] = []
         for (index, file) in ConformFile.all.enumerated() {
             var contents = [UInt8](repeating: 0, count: file.pages * 4096)
@@ -223,7 +229,20 @@ public enum ConformWorker {
             }
             fds.append(fd)
         }
-        return fds
+        return (fds, fileSystem)
+    }
+
+    /// `statfs(3)`, looked up by name (sys/statfs.h is not part of the Glibc module).
+    typealias StatfsFunction = @convention(c) (UnsafePointer<CChar>, UnsafeMutableRawPointer) -> Int32
+
+    /// statfs(2)'s `f_type` of `path` (the first field of `struct statfs` on x86-64).
+    static func fileSystemMagic(_ path: String) throws(HostError) -> UInt64 {
+        guard let symbol = dlsym(nil, "statfs") else { throw HostError(operation: "statfs", code: ENOSYS) }
+        let function = unsafeBitCast(symbol, to: StatfsFunction.self)
+        var buffer = [UInt64](repeating: 0, count: 32)
+        let result = buffer.withUnsafeMutableBytes { raw in function(path, raw.baseAddress!) }
+        guard result == 0 else { throw HostError.lastErrno("statfs \(path)") }
+        return buffer[0]
     }
 
     /// pwrite(2)s `contents` at offset 0 of `fd`.
