@@ -1,0 +1,93 @@
+import MMHardware
+import MMKernel
+import MMOracle
+import Testing
+
+/// Model bugs the conformance run found against Linux 6.18, one test each, named after the kernel function.
+@Suite struct ConformModelRegressionTests {
+    /// A machine with one process and a window of `pages` pages at `base`, as the conformance model session builds.
+    static func session(_ configure: (inout KernelConfig) -> Void = { _ in }) throws -> ConformModelSession {
+        var config = KernelConfig()
+        configure(&config)
+        return try ConformModelSession(config: config, window: ConformWindow(base: 0x6f00_0000_0000, pages: 48))
+    }
+
+    /// Runs `call` with its address at window offset `offset`.
+    static func run(_ session: inout ConformModelSession, _ call: Syscall, at offset: Int64) -> ConformObservation {
+        session.run(.call(call, address: .window(offset), newAddress: .absolute(0)))
+    }
+
+    @Test("check_mremap_params(): only a request with a target address needs map-count headroom")
+    func mremapHeadroom() throws {
+        var session = try Self.session { $0.maxMapCount = 8 }
+        // Guards plus 4 split pieces: map_count 6, so 6 + 2 >= 8 - 3 refuses a move but not an in-place resize.
+        _ = Self.run(&session, .mmap(address: 0, length: 0x8000, prot: 3, flags: 0x32, fd: -1, offset: 0), at: 4096)
+        for page: Int64 in [2, 4] {
+            _ = Self.run(&session, .mprotect(address: 0, length: 4096, prot: 1), at: page * 4096)
+        }
+        #expect(Self.run(&session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 4096).result == "w+4096")
+        #expect(Self.run(&session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 40 * 4096).result == "EFAULT")
+        let move = session.run(
+            .call(
+                .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 3, newAddress: 0),
+                address: .window(4096), newAddress: .window(30 * 4096)))
+        #expect(move.result == "ENOMEM")
+    }
+
+    @Test("do_mmap(): MAP_DROPPABLE maps private anonymous memory and refuses MAP_LOCKED and files")
+    func droppable() throws {
+        var session = try Self.session()
+        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 4096).result == "w+4096")
+        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x2038, fd: -1, offset: 0), at: 8 * 4096).result == "EINVAL")
+        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 1, flags: 0x18, fd: 3, offset: 0), at: 8 * 4096).result == "EINVAL")
+    }
+
+    @Test("ksys_mmap_pgoff(): MAP_HUGETLB needs a known size, a hugetlbfs file and a huge-aligned fixed address")
+    func hugetlb() throws {
+        var session = try Self.session()
+        for (flags, fd) in [(0x40032 as UInt64, -1 as Int64), (0x7804_0032, -1), (0x40012, 3)] {
+            let result = Self.run(
+                &session, .mmap(address: 0, length: 4096, prot: 3, flags: flags, fd: fd, offset: 0), at: 4096
+            ).result
+            #expect(result == "EINVAL", "flags 0x\(String(flags, radix: 16))")
+        }
+    }
+
+    @Test("shmem_zero_setup(): shared anonymous memory reads zero, and read faults map cached neighbours")
+    func sharedAnonymousZeroAndFaultAround() throws {
+        var session = try Self.session()
+        _ = Self.run(&session, .mmap(address: 0, length: 4 * 4096, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 4096)
+        #expect(Self.run(&session, .access(address: 0, kind: .read, value: 0), at: 4096).result == "0x0")
+        // do_fault_around(): a private read-only mapping of a cached 4-page file maps all four on one read fault.
+        let mapped = Self.run(&session, .mmap(address: 0, length: 4 * 4096, prot: 1, flags: 0x12, fd: 3, offset: 0), at: 16 * 4096)
+        #expect(mapped.result == "w+65536")
+        let read = Self.run(&session, .access(address: 0, kind: .read, value: 0), at: 17 * 4096)
+        #expect(read.pages.split(separator: " ").filter { $0.hasPrefix("1") && $0.count > 10 }.count == 4, "\(read.pages)")
+    }
+
+    @Test("pkey_alloc() without OSPKE: EINVAL, and key 0 stays taken so the next is ENOSPC")
+    func pkeyAllocWithoutPKU() throws {
+        var session = try Self.session { $0.pku = false }
+        #expect(session.run(.syscall(.pkeyAlloc(flags: 0, accessRights: 0), relative: [])).result == "EINVAL")
+        #expect(session.run(.syscall(.pkeyAlloc(flags: 0, accessRights: 0), relative: [])).result == "ENOSPC")
+        #expect(session.run(.syscall(.pkeyFree(pkey: 0), relative: [])).result == "EINVAL")
+    }
+
+    @Test("pkey_alloc() with OSPKE hands out keys 1, 2, ...")
+    func pkeyAllocWithPKU() throws {
+        var session = try Self.session { $0.pku = true }
+        #expect(session.run(.syscall(.pkeyAlloc(flags: 0, accessRights: 0), relative: [])).result == "1")
+        #expect(session.run(.syscall(.pkeyAlloc(flags: 0, accessRights: 0), relative: [])).result == "2")
+    }
+
+    @Test("ext4_file_mmap_prepare(): MAP_SYNC without DAX is EOPNOTSUPP and leaves the replaced range a gap")
+    func syncRefused() throws {
+        var config = KernelConfig()
+        config.pku = false
+        var session = try ConformModelSession(
+            config: config, window: ConformWindow(base: 0x6f00_0000_0000, pages: 48), fileSystem: 0xEF53)
+        let result = Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x82011, fd: 4, offset: 0), at: 0)
+        #expect(result.result == "EOPNOTSUPP")
+        #expect(result.layout == "[47,48)---p")
+    }
+}
