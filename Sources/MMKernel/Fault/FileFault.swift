@@ -4,14 +4,14 @@ extension Machine {
     /// Models `do_fault()` for file-backed and shmem VMAs: `do_read_fault()` maps the page-cache page,
     /// `do_cow_fault()` copies it into a private anonymous page, `do_shared_fault()` maps it writable and dirty.
     mutating func doFault(
-        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool, tableExisted: Bool = true
     )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]
         guard let file = vma.file else { return .sigbus }
         // do_read_fault() maps the cached neighbours first, even when the faulting page lies past the end.
-        if !write { faultAround(mmID, vma, file, slot, address) }
+        if !write { faultAround(mmID, vma, file, slot, address, tableExisted: tableExisted) }
         let page = vma.filePage(of: address)
         guard page < files[file.rawValue].sizePages else { return .sigbus }
         // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's to
@@ -38,7 +38,42 @@ extension Machine {
         }
         pageTables[slot.table, slot.index] = pte
         adjustRSS(mmID, pages[cached].flags, vma, by: 1)
+        mapRestOfFolio(mmID, vma, file, slot, address, write: write)
         return write ? .sharedWrite : .fileRead
+    }
+
+    /// Models 6.18's `finish_fault()` for a large folio (19773df031bc, with 74207de2ba10's i_size rule): when the
+    /// whole folio lies inside the VMA and inside the faulting page table, and every other PTE of it is none, the
+    /// whole folio is mapped at once, as the faulting page was. The model's large folios hold a whole file, so
+    /// they never cross the file's end.
+    mutating func mapRestOfFolio(
+        _ mmID: MMID, _ vma: VMA, _ file: FileID, _ slot: EntrySlot, _ address: UInt64, write: Bool
+    ) {
+        guard files[file.rawValue].largeFolio, !vma.flags.contains(.uffdWP) else { return }
+        let size = files[file.rawValue].sizePages
+        let page = vma.filePage(of: address)
+        let pteOffset = Int64((address >> PageGeometry.pageShift) & 511)
+        let vmaOffset = Int64((address - vma.start) >> PageGeometry.pageShift)
+        let firstPTE = pteOffset - Int64(page)
+        guard vmaOffset >= Int64(page), vmaOffset - Int64(page) + Int64(size) <= Int64(vma.pages), firstPTE >= 0,
+            firstPTE + Int64(size) <= 512
+        else { return }
+        let others = (0..<size).filter { $0 != page }
+        guard others.allSatisfy({ pageTables[slot.table, Int(firstPTE + Int64($0))].isNone }),
+            others.allSatisfy({ files[file.rawValue].pageCache[$0] != nil })
+        else { return }
+        for other in others {
+            let cached = files[file.rawValue].pageCache[other]!
+            pages.get(cached)
+            pages[cached].mapcount += 1
+            var pte = PTE(pfn: cached, flags: vma.pageProt)
+            if write {
+                pte = mkwriteDirty(pte, vma)
+                pages[cached].flags.insert(.dirty)
+            }
+            pageTables[slot.table, Int(firstPTE + Int64(other))] = pte
+            adjustRSS(mmID, pages[cached].flags, vma, by: 1)
+        }
     }
 
     /// Pages `do_fault_around()` tries to map around a read fault (`fault_around_bytes`, 64 KiB by default).
@@ -47,9 +82,13 @@ extension Machine {
     /// Models `do_read_fault()`'s `do_fault_around()` → `filemap_map_pages()` (the `map_pages` of regular files
     /// and shmem alike): around a read fault, within the 16-page aligned block of the faulting PTE clipped to the
     /// VMA and to its page table, every page already in the page cache (and inside the file's size) whose PTE is
-    /// still none is mapped as a read fault would map it. Not for VMAs registered for uffd-wp
-    /// (`uffd_disable_fault_around()`). The faulting page itself is left to the normal path.
-    mutating func faultAround(_ mmID: MMID, _ vma: VMA, _ file: FileID, _ slot: EntrySlot, _ address: UInt64) {
+    /// still none is mapped as a read fault would map it. For a file whose pages form one large folio
+    /// (``SimFile/largeFolio``) that reaches the file's end, 6.18 (74207de2ba10) maps it page by page and only if
+    /// the page table already exists. Not for VMAs registered for uffd-wp (`uffd_disable_fault_around()`). The
+    /// faulting page itself is left to the normal path.
+    mutating func faultAround(
+        _ mmID: MMID, _ vma: VMA, _ file: FileID, _ slot: EntrySlot, _ address: UInt64, tableExisted: Bool
+    ) {
         if vma.flags.contains(.uffdWP) { return }
         let count = Machine.faultAroundPages
         let pteOffset = (address >> PageGeometry.pageShift) & 511
@@ -58,6 +97,10 @@ extension Machine {
         let from = max(pteOffset & ~(count - 1), pteOffset - min(pteOffset, vmaOffset))
         let to = min(from + count, 512, pteOffset + vmaPages - vmaOffset)
         let tableBase = address & ~(UInt64(512 << PageGeometry.pageShift) - 1)
+        // `can_map_large`: a folio that reaches the file's last page (the model's large folios hold the whole file)
+        // may not be mapped whole, and then filemap_map_pages() does not install a missing page table either, so
+        // without one nothing is mapped.
+        if files[file.rawValue].largeFolio && !files[file.rawValue].isShmem && !tableExisted { return }
         for index in from..<to where index != pteOffset {
             let neighbour = tableBase + (index << PageGeometry.pageShift)
             let page = vma.filePage(of: neighbour)

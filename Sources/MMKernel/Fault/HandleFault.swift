@@ -122,12 +122,15 @@ extension Machine {
                 return .spurious
             }
         }
+        // A file fault finds the PMD still empty when no page table covers the address yet (do_fault() runs
+        // before anything allocates one), which limits fault-around.
+        let tableExisted = existingPTESlot(mmID, address) != nil
         guard let slot = pteSlot(mmID, address, allocate: true) else { return .sigbus }
         let pte = pageTables[slot.table, slot.index]
         if pte.isNone {
             return vma.isAnonymous
                 ? doAnonymousPage(mmID, index, slot, write: write)
-                : doFault(mmID, index, slot, address, write: write)
+                : doFault(mmID, index, slot, address, write: write, tableExisted: tableExisted)
         }
         if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte, write: write) }
         if pte.isProtNone { return doNumaPage(vma, slot, pte) }

@@ -24,6 +24,10 @@ public struct SimFile: Sendable {
     /// Pages read as zeroes until written: the shmem object behind a shared anonymous mapping
     /// (`shmem_zero_setup()`), rather than a file with contents.
     public var zeroFilled = false
+    /// The cached pages form one large folio covering the whole file (a regular file written in one write(2) on a
+    /// file system with large folios, such as ext4 in 6.18), rather than one folio per page. Fault-around maps a
+    /// large folio only where it lies wholly inside the range it may map.
+    public var largeFolio = false
     /// Page cache: file page index → frame.
     public var pageCache: [UInt64: PFN] = [:]
     /// File pages punched out (`FALLOC_FL_PUNCH_HOLE`, as MADV_REMOVE does): they read as zeroes from then on.
@@ -73,8 +77,11 @@ extension Machine {
     /// Brings every page of `file` into its page cache, as a write(2) of the whole file does before it is mapped
     /// (`generic_perform_write()` for a regular file, `shmem_write_begin()` for shmem): each page then holds its
     /// initial token, and read faults can map it without reading it in (and fault-around finds it).
-    public mutating func cacheFilePages(_ file: FileID) {
+    /// With `oneFolio` the pages form one large folio (``SimFile/largeFolio``), as a single write of a whole small
+    /// file gives on file systems with large folios (not shmem, whose folios are single pages unless huge).
+    public mutating func cacheFilePages(_ file: FileID, oneFolio: Bool = false) {
         for page in 0..<files[file.rawValue].sizePages { _ = pageCachePage(file, page) }
+        files[file.rawValue].largeFolio = oneFolio
     }
 
     /// Finds or reads in page `index` of `file` (models `filemap_fault()`/`shmem_fault()`); nil on OOM.

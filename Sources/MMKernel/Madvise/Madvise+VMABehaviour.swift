@@ -36,11 +36,14 @@ extension Machine {
             if vma.file != nil || flags.contains(.shared) { throw .EINVAL }
             flags.insert(.wipeOnFork)
         case .keepOnFork:
-            // The kernel refuses only VM_DROPPABLE, which the model never creates (no MAP_DROPPABLE).
+            // A droppable mapping must stay wiped on fork.
+            if flags.contains(.droppable) { throw .EINVAL }
             flags.remove(.wipeOnFork)
         case .dontDump: flags.insert(.dontDump)
         case .doDump:
             if !flags.contains(.hugetlb) && !flags.intersection(.special).isEmpty { throw .EINVAL }
+            // A droppable mapping is never dumped.
+            if flags.contains(.droppable) { throw .EINVAL }
             flags.remove(.dontDump)
         case .mergeable, .unmergeable: flags = ksmMadvise(vma, flags, behaviour.advice)
         case .hugePage, .noHugePage: flags = Machine.hugepageMadvise(flags, behaviour.advice)

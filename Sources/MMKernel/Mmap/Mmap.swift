@@ -14,6 +14,9 @@ extension Machine {
         let anonymous = flags.contains(.anonymous)
         var backing: SimFile?
         var length = length
+        // A MAP_HUGETLB mapping that passed its size and alignment checks: its reservation fails later (the model's
+        // huge page pool is empty; MAP_NORESERVE huge mappings, which would succeed, are not modelled).
+        var hugetlbReservation = false
         if !anonymous {
             guard let file, file.rawValue >= 0, file.rawValue < files.count else { throw .EBADF }
             backing = files[file.rawValue]
@@ -33,7 +36,7 @@ extension Machine {
             if flags.contains(.fixed) || flags.contains(.fixedNoReplace) {
                 guard hint & (size - 1) == 0 else { throw .EINVAL }
             }
-            throw .ENOMEM
+            hugetlbReservation = true
         }
         let pgoff = offset >> PageGeometry.pageShift
         var mapFlags = flags
@@ -112,9 +115,6 @@ extension Machine {
                     throw .EINVAL
                 }
                 vmFlags.formUnion([.droppable, .noReserve, .wipeOnFork, .dontDump])
-                // Measured on 6.18: under mlockall(MCL_FUTURE | MCL_ONFAULT) a droppable mapping is populated at
-                // once, as if it kept VM_LOCKED without VM_LOCKONFAULT.
-                vmFlags.remove(.lockOnFault)
                 filePgoff = address >> PageGeometry.pageShift
             case MapFlags.private.rawValue:
                 filePgoff = address >> PageGeometry.pageShift
@@ -128,8 +128,19 @@ extension Machine {
             if vmFlags.contains(.write) { throw .EPERM }
             vmFlags.remove(.mayWrite)
         }
+        if hugetlbReservation {
+            // hugetlbfs_file_mmap() → hugetlb_reserve_pages() runs once the replaced range is cleared.
+            _ = try gatherSplits(mmID, address, address + length)
+            try unmapRange(mmID, address, address + length)
+            throw .ENOMEM
+        }
+        // do_mmap() decides to populate from the flags it computed (VM_LOCKED from MAP_LOCKED or mlockall's
+        // def_flags); __mmap_complete() then drops VM_LOCKED/VM_LOCKONFAULT from a droppable VMA, which is populated
+        // all the same, and fully, as an unlocked VMA is.
+        let populateLocked = vmFlags.contains(.locked)
+        if vmFlags.contains(.droppable) { vmFlags.subtract(.lockedMask) }
         let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
-        if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
+        if populateLocked || flags.intersection([.populate, .nonBlock]) == .populate {
             // vm_mmap_pgoff() → mm_populate(): errors ignored; a VM_LOCKONFAULT mapping stays unpopulated.
             mmPopulate(task, mapped, length, ignoreErrors: true)
         }
@@ -163,10 +174,8 @@ extension Machine {
             if vma.flags.contains(.account) { accounted += covered }
         }
         // __mmap_region() gathers the VMAs being replaced (vms_gather_munmap_vmas()) before any limit or commit
-        // check, so a sealed one refuses with EPERM first.
-        if mm(mmID).vmas.indices(intersecting: address, end).contains(where: { mm(mmID).vmas[$0].sealed }) {
-            throw .EPERM
-        }
+        // check: a sealed one refuses with EPERM, and the splits at the range's ends stay whatever fails later.
+        _ = try gatherSplits(mmID, address, end)
         guard mayExpandVM(mm(mmID), flags, pages - overlap) else { throw .ENOMEM }
         var vmFlags = flags
         if config.softDirty { vmFlags.insert(.softDirty) }
@@ -194,6 +203,13 @@ extension Machine {
         // unmap just gave it back: take it again.
         if accountable { committedPages += accounted }
         var backing = file
+        if file == nil && vmFlags.contains(.shared) && !vmFlags.contains(.noReserve) {
+            // shmem_zero_setup() → shmem_acct_size(): the shmem object is charged to the commit limit once the
+            // replaced range is cleared, so a refusal leaves a gap. The model does not track the object's charge
+            // for its lifetime: it only asks whether the charge would be granted.
+            guard vmEnoughMemory(pages, for: mmID) else { throw .ENOMEM }
+            vmUnaccountMemory(pages)
+        }
         if file == nil && vmFlags.contains(.shared) {
             // shmem_zero_setup(): shared anonymous memory is an unlinked shmem file of the mapping's size.
             backing = createFile(name: "/dev/zero (deleted)", sizePages: UInt64(pages), isShmem: true)

@@ -42,7 +42,7 @@ extension ConformGenerator {
             case 1: address = .window(Int64(start) * 4096 + 0x123)
             case 2: offset = 100
             case 3: flags = (flags & ~0x0f) | random.pick([0, 0x4, 0x7, 0xf])
-            case 4: fd = random.pick([999, 0, -2])
+            case 4: fd = random.pick([999, 1000, -2])
             case 5: flags &= ~0x20
             case 6: flags = (flags & ~0x0f) | 0x03
             case 7: prot |= random.pick([0x8, 0x10, 0x0100_0000, 0x0200_0000, 0x8000_0000])

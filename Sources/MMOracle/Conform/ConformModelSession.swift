@@ -31,7 +31,11 @@ public struct ConformModelSession {
                 !file.memfd && ConformModelSession.syncRefusingMagics.contains(fileSystem)
             return id
         }
-        for file in files { machine.cacheFilePages(file) }
+        // The worker writes each file in one pwrite(2): on a file system with large folios (not tmpfs, not a memfd)
+        // its four pages become one folio.
+        for (file, spec) in zip(files, ConformFile.all) {
+            machine.cacheFilePages(file, oneFolio: !spec.memfd && !tmpfs)
+        }
         self.machine = machine
         self.task = task
         self.window = window
