@@ -52,8 +52,10 @@ extension ConformGenerator {
             }
         }
         if let limit = context.commitLimitPages, random.chance(3) {
-            // Longer than RAM plus swap: an accountable mapping must fail the commit check before it maps anything.
-            length = (limit + 1 + UInt64(random.below(4))) * 4096
+            // Longer than RAM plus swap by more than the window could hold: an accountable mapping must fail the
+            // commit check before it maps anything, even after the charge of the VMAs it replaces is deducted
+            // (`vms.nr_accounted`).
+            length = (limit + UInt64(pages - low) + 64 + UInt64(random.below(4))) * 4096
             prot = random.pick([3, 7])
             flags = (flags & 0x10_0010) | random.pick([0x02 | 0x20, 0x01 | 0x20])
             fd = -1

@@ -10,6 +10,8 @@ public struct ConformMapsScan: Hashable, Sendable {
     public var outside: Int
     /// VMAs inside the window.
     public var inside: Int
+    /// The highest end of a VMA that intersects the window (0 if none).
+    public var windowVMAEnd: UInt64 = 0
 
     /// Scans maps text for `window`.
     public init(text: String, window: ConformWindow) {
@@ -36,6 +38,7 @@ public struct ConformMapsScan: Hashable, Sendable {
             else { continue }
             if start < windowEnd && end > window.base {
                 inside += 1
+                windowVMAEnd = max(windowVMAEnd, end)
             } else {
                 if !ConformMapsScan.isVsyscall(bytes, lineStart, lineEnd) { outside += 1 }
                 continue

@@ -48,6 +48,12 @@ public enum ConformWorker {
                 }
                 let result = state.execute(call)
                 let scan = try state.proc.scanMaps(window: state.window)
+                // A mapping that reaches far past the window should have failed (the generator sizes huge mappings
+                // to fail the commit limit); end the sequence before an mlockall or a fault could populate it.
+                if scan.windowVMAEnd > state.window.base + state.window.length + ConformWorker.overreach {
+                    try HostLineReader.write("error mapping past the window after '\(line)'\n", to: output)
+                    return 3
+                }
                 let pages = try state.proc.scanPages(window: state.window)
                 try HostLineReader.write("\(result)\t\(scan.layout)\t\(scan.outside)\t\(pages)\n", to: output)
             }
@@ -56,6 +62,9 @@ public enum ConformWorker {
             return 2
         }
     }
+
+    /// How far past the window a VMA may reach before the worker gives up on the sequence (1 GiB).
+    static let overreach: UInt64 = 1 << 30
 
     /// The soft `RLIMIT_MEMLOCK` in bytes, nil for `RLIM_INFINITY`.
     static func memlockLimit() -> UInt64? {
