@@ -62,7 +62,7 @@ extension Machine {
     }
 
     /// Models `expand_downwards()`: moves the stack VMA's start down to the faulting page, keeping `stack_guard_gap`
-    /// below it and within `RLIMIT_STACK`.
+    /// below it and within `RLIMIT_STACK`; the VMA gets an anon_vma first.
     mutating func expandStack(_ mmID: MMID, _ index: Int, _ address: UInt64) -> Bool {
         let page = PageGeometry.alignDown(address, PageGeometry.pageSize)
         let vma = vma(mmID, index)
@@ -75,6 +75,9 @@ extension Machine {
                 return false
             }
         }
+        // The stack gets its anon_vma before the growth is accounted (anon_vma_prepare() in expand_downwards()),
+        // even if acct_stack_growth() then refuses: moved or split later, its pieces keep their pgoff.
+        _ = anonVMAPrepare(mmID, index)
         if vma.end - page > config.stackLimit { return false }
         // acct_stack_growth(): a locked stack may only grow within RLIMIT_MEMLOCK.
         if !mlockFutureOK(mmID, vma.flags, vma.start - page) { return false }

@@ -14,9 +14,8 @@ extension Machine {
         let anonymous = flags.contains(.anonymous)
         var backing: SimFile?
         var length = length
-        // A MAP_HUGETLB mapping that passed its size and alignment checks: its reservation fails later (the model's
-        // huge page pool is empty; MAP_NORESERVE huge mappings, which would succeed, are not modelled).
-        var hugetlbReservation = false
+        // The huge page size of an anonymous MAP_HUGETLB mapping that passed its size check.
+        var hugePageSize: UInt64?
         if !anonymous {
             guard let file, file.rawValue >= 0, file.rawValue < files.count else { throw .EBADF }
             backing = files[file.rawValue]
@@ -31,12 +30,7 @@ extension Machine {
             let size: UInt64 = 1 << shift
             length = (length &+ size - 1) & ~(size - 1)
             guard length != 0 else { throw .EINVAL }
-            // hugetlb_get_unmapped_area() → prepare_hugepage_range(): a fixed address must be huge-aligned; past
-            // that, the reservation needs huge pages the model's pool does not have (hugetlb_reserve_pages()).
-            if flags.contains(.fixed) || flags.contains(.fixedNoReplace) {
-                guard hint & (size - 1) == 0 else { throw .EINVAL }
-            }
-            hugetlbReservation = true
+            hugePageSize = size
         }
         let pgoff = offset >> PageGeometry.pageShift
         var mapFlags = flags
@@ -58,6 +52,10 @@ extension Machine {
         // address is chosen, so the key stays allocated even if the call fails after this point.
         var pkey = 0
         if prot.rawValue == Protection.exec.rawValue { pkey = executeOnlyPKey(task) ?? 0 }
+        if let hugePageSize, mapFlags.contains(.fixed) {
+            // hugetlb_get_unmapped_area() → prepare_hugepage_range(): a fixed address must be huge-aligned.
+            guard address & (hugePageSize - 1) == 0 else { throw .EINVAL }
+        }
         let mapType = flags.rawValue & MapFlags.typeMask
         address = try getUnmappedArea(
             mmID, address, length, mapFlags, anonymousPrivate: anonymous && mapType == MapFlags.private.rawValue)
@@ -83,8 +81,11 @@ extension Machine {
             guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
             switch mapType {
             case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
-                // MAP_SHARED drops unknown flags (LEGACY_MAP_MASK); MAP_SHARED_VALIDATE refuses them.
-                if mapType == MapFlags.sharedValidate.rawValue && flags.rawValue & ~MapFlags.legacyMask != 0 {
+                // MAP_SHARED drops unknown flags (LEGACY_MAP_MASK); MAP_SHARED_VALIDATE refuses them, except MAP_SYNC
+                // on a file system that declares it (FOP_MMAP_SYNC: ext4 and xfs, whose mmap hook then refuses it
+                // without DAX).
+                let validMask = MapFlags.legacyMask | (backing.refusesSync ? MapFlags.sync.rawValue : 0)
+                if mapType == MapFlags.sharedValidate.rawValue && flags.rawValue & ~validMask != 0 {
                     throw .EOPNOTSUPP
                 }
                 if prot.contains(.write) && !backing.writable { throw .EACCES }
@@ -128,8 +129,10 @@ extension Machine {
             if vmFlags.contains(.write) { throw .EPERM }
             vmFlags.remove(.mayWrite)
         }
-        if hugetlbReservation {
-            // hugetlbfs_file_mmap() → hugetlb_reserve_pages() runs once the replaced range is cleared.
+        if hugePageSize != nil {
+            // Past its checks the mapping needs huge pages the model's pool does not have: hugetlbfs_file_mmap() →
+            // hugetlb_reserve_pages() fails once the replaced range is cleared (MAP_NORESERVE huge mappings, which
+            // would succeed, are not modelled).
             _ = try gatherSplits(mmID, address, address + length)
             try unmapRange(mmID, address, address + length)
             throw .ENOMEM
