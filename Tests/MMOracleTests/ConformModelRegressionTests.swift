@@ -160,4 +160,13 @@ import Testing
                 address: .window(18 * 4096), newAddress: .window(21 * 4096)))
         #expect(grown.layout == "[0,1)---p [2,9)r-xp [11,16)r-xp [19,21)r-xp [21,26)r-xp [26,33)r-xp [47,48)---p")
     }
+
+    @Test("vma_ksm_compatible(): MADV_MERGEABLE leaves a droppable VMA alone")
+    func droppableNotMergeable() throws {
+        var session = try Self.session()
+        _ = Self.run(&session, .mmap(address: 0, length: 3 * 4096, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 33 * 4096)
+        let advised = Self.run(&session, .madvise(address: 0, length: 5 * 4096, advice: 12), at: 30 * 4096)
+        #expect(advised.result == "ENOMEM")
+        #expect(advised.layout == "[0,1)---p [33,36)rw-p [47,48)---p")
+    }
 }

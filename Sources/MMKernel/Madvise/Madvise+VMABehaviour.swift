@@ -88,7 +88,8 @@ extension Machine {
     func ksmMadvise(_ vma: VMA, _ flags: VMFlags, _ advice: Advice) -> VMFlags {
         var flags = flags
         if advice == .mergeable {
-            let incompatible: VMFlags = [.shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap]
+            // vma_ksm_compatible(): shared, special, hugetlb and droppable VMAs stay out of KSM.
+            let incompatible: VMFlags = [.shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap, .droppable]
             guard vma.flags.intersection(incompatible).isEmpty else { return flags }
             flags.insert(.mergeable)
         } else {
