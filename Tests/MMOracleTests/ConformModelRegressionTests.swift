@@ -25,8 +25,13 @@ import Testing
         for page: Int64 in [2, 4] {
             _ = Self.run(&session, .mprotect(address: 0, length: 4096, prot: 1), at: page * 4096)
         }
-        #expect(Self.run(&session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 4096).result == "w+4096")
-        #expect(Self.run(&session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 40 * 4096).result == "EFAULT")
+        #expect(
+            Self.run(&session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 4096)
+                .result == "w+4096")
+        #expect(
+            Self.run(
+                &session, .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 0, newAddress: 0), at: 40 * 4096
+            ).result == "EFAULT")
         let move = session.run(
             .call(
                 .mremap(address: 0, oldLength: 4096, newLength: 4096, flags: 3, newAddress: 0),
@@ -37,9 +42,15 @@ import Testing
     @Test("do_mmap(): MAP_DROPPABLE maps private anonymous memory and refuses MAP_LOCKED and files")
     func droppable() throws {
         var session = try Self.session()
-        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 4096).result == "w+4096")
-        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x2038, fd: -1, offset: 0), at: 8 * 4096).result == "EINVAL")
-        #expect(Self.run(&session, .mmap(address: 0, length: 8192, prot: 1, flags: 0x18, fd: 3, offset: 0), at: 8 * 4096).result == "EINVAL")
+        #expect(
+            Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 4096)
+                .result == "w+4096")
+        #expect(
+            Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x2038, fd: -1, offset: 0), at: 8 * 4096)
+                .result == "EINVAL")
+        #expect(
+            Self.run(&session, .mmap(address: 0, length: 8192, prot: 1, flags: 0x18, fd: 3, offset: 0), at: 8 * 4096)
+                .result == "EINVAL")
     }
 
     @Test("ksys_mmap_pgoff(): MAP_HUGETLB needs a known size, a hugetlbfs file and a huge-aligned fixed address")
@@ -59,10 +70,12 @@ import Testing
         _ = Self.run(&session, .mmap(address: 0, length: 4 * 4096, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 4096)
         #expect(Self.run(&session, .access(address: 0, kind: .read, value: 0), at: 4096).result == "0x0")
         // do_fault_around(): a private read-only mapping of a cached 4-page file maps all four on one read fault.
-        let mapped = Self.run(&session, .mmap(address: 0, length: 4 * 4096, prot: 1, flags: 0x12, fd: 3, offset: 0), at: 16 * 4096)
+        let mapped = Self.run(
+            &session, .mmap(address: 0, length: 4 * 4096, prot: 1, flags: 0x12, fd: 3, offset: 0), at: 16 * 4096)
         #expect(mapped.result == "w+65536")
         let read = Self.run(&session, .access(address: 0, kind: .read, value: 0), at: 17 * 4096)
-        #expect(read.pages.split(separator: " ").filter { $0.hasPrefix("1") && $0.count > 10 }.count == 4, "\(read.pages)")
+        #expect(
+            read.pages.split(separator: " ").filter { $0.hasPrefix("1") && $0.count > 10 }.count == 4, "\(read.pages)")
     }
 
     @Test("pkey_alloc() without OSPKE: EINVAL, and key 0 stays taken so the next is ENOSPC")
@@ -86,7 +99,8 @@ import Testing
         config.pku = false
         var session = try ConformModelSession(
             config: config, window: ConformWindow(base: 0x6f00_0000_0000, pages: 48), fileSystem: 0xEF53)
-        let result = Self.run(&session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x82011, fd: 4, offset: 0), at: 0)
+        let result = Self.run(
+            &session, .mmap(address: 0, length: 8192, prot: 3, flags: 0x82011, fd: 4, offset: 0), at: 0)
         #expect(result.result == "EOPNOTSUPP")
         #expect(result.layout == "[47,48)---p")
     }
@@ -94,9 +108,11 @@ import Testing
     @Test("vms_gather_munmap_vmas(): a MAP_FIXED mmap over a sealed VMA fails after splitting the first VMA")
     func mmapOverSealedKeepsTheSplit() throws {
         var session = try Self.session()
-        _ = Self.run(&session, .mmap(address: 0, length: 6 * 4096, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 24 * 4096)
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 6 * 4096, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 24 * 4096)
         _ = Self.run(&session, .mseal(address: 0, length: 2 * 4096, flags: 0), at: 28 * 4096)
-        let failed = Self.run(&session, .mmap(address: 0, length: 6 * 4096, prot: 1, flags: 0x32, fd: -1, offset: 0), at: 27 * 4096)
+        let failed = Self.run(
+            &session, .mmap(address: 0, length: 6 * 4096, prot: 1, flags: 0x32, fd: -1, offset: 0), at: 27 * 4096)
         #expect(failed.result == "EPERM")
         #expect(failed.layout == "[0,1)---p [24,27)rw-s [27,28)rw-s [28,30)rw-s [47,48)---p")
     }
@@ -104,12 +120,15 @@ import Testing
     @Test("__vm_enough_memory(): an oversized private mapping fails before the unmap; a shared one after it")
     func commitLimit() throws {
         var session = try Self.session { $0.ramFrames = 1000 }
-        _ = Self.run(&session, .mmap(address: 0, length: 8 * 4096, prot: 1, flags: 0x32, fd: -1, offset: 0), at: 4 * 4096)
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 8 * 4096, prot: 1, flags: 0x32, fd: -1, offset: 0), at: 4 * 4096)
         let huge: UInt64 = 2000 * 4096
-        let privateMap = Self.run(&session, .mmap(address: 0, length: huge, prot: 3, flags: 0x32, fd: -1, offset: 0), at: 6 * 4096)
+        let privateMap = Self.run(
+            &session, .mmap(address: 0, length: huge, prot: 3, flags: 0x32, fd: -1, offset: 0), at: 6 * 4096)
         #expect(privateMap.result == "ENOMEM")
         #expect(privateMap.layout == "[0,1)---p [4,6)r--p [6,12)r--p [47,48)---p")
-        let sharedMap = Self.run(&session, .mmap(address: 0, length: huge, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 6 * 4096)
+        let sharedMap = Self.run(
+            &session, .mmap(address: 0, length: huge, prot: 3, flags: 0x31, fd: -1, offset: 0), at: 6 * 4096)
         #expect(sharedMap.result == "ENOMEM")
         #expect(sharedMap.layout == "[0,1)---p [4,6)r--p")
     }
@@ -118,7 +137,8 @@ import Testing
     func droppableUnderMlockall() throws {
         var session = try Self.session()
         _ = session.run(.syscall(.mlockall(flags: 3), relative: []))
-        let mapped = Self.run(&session, .mmap(address: 0, length: 2 * 4096, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 40 * 4096)
+        let mapped = Self.run(
+            &session, .mmap(address: 0, length: 2 * 4096, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 40 * 4096)
         #expect(mapped.pages == "40=0 41=0")
         // MADV_DONTNEED refuses locked VMAs: this one is not, so only the hole before it counts (ENOMEM).
         #expect(Self.run(&session, .madvise(address: 0, length: 7 * 4096, advice: 4), at: 39 * 4096).result == "ENOMEM")
@@ -129,25 +149,33 @@ import Testing
         var session = try Self.session { $0.maxMapCount = 3 }
         _ = Self.run(&session, .mmap(address: 0, length: 4096, prot: 3, flags: 0x32, fd: -1, offset: 0), at: 4 * 4096)
         _ = Self.run(&session, .mmap(address: 0, length: 4096, prot: 1, flags: 0x32, fd: -1, offset: 0), at: 8 * 4096)
-        #expect(Self.run(&session, .mmap(address: 0, length: 4096, prot: 3, flags: 0x40032, fd: -1, offset: 0), at: 20 * 4096).result == "ENOMEM")
+        #expect(
+            Self.run(
+                &session, .mmap(address: 0, length: 4096, prot: 3, flags: 0x40032, fd: -1, offset: 0), at: 20 * 4096
+            ).result == "ENOMEM")
     }
 
     @Test("do_mmap(): MAP_SHARED_VALIDATE lets MAP_SYNC through on ext4, whose mmap hook then refuses it")
     func sharedValidateSync() throws {
         var session = try ConformModelSession(
             config: KernelConfig(), window: ConformWindow(base: 0x6f00_0000_0000, pages: 48), fileSystem: 0xEF53)
-        let ext4 = Self.run(&session, .mmap(address: 0, length: 8 * 4096, prot: 0, flags: 0x80013, fd: 3, offset: 0), at: 40 * 4096)
+        let ext4 = Self.run(
+            &session, .mmap(address: 0, length: 8 * 4096, prot: 0, flags: 0x80013, fd: 3, offset: 0), at: 40 * 4096)
         #expect(ext4.result == "EOPNOTSUPP")
         #expect(ext4.layout == "[0,1)---p")
-        let memfd = Self.run(&session, .mmap(address: 0, length: 4096, prot: 0, flags: 0x80013, fd: 6, offset: 0), at: 4 * 4096)
+        let memfd = Self.run(
+            &session, .mmap(address: 0, length: 4096, prot: 0, flags: 0x80013, fd: 6, offset: 0), at: 4 * 4096)
         #expect(memfd.result == "EOPNOTSUPP")
     }
 
     @Test("expand_downwards(): a grown stack has an anon_vma, so a moved piece keeps its pgoff and does not merge")
     func stackAnonVMA() throws {
         var session = try Self.session()
-        _ = Self.run(&session, .mmap(address: 0, length: 6 * 4096, prot: 5, flags: 0x100122, fd: -1, offset: 0), at: 10 * 4096)
-        #expect(Self.run(&session, .access(address: 0, kind: .write, value: 1), at: 2 * 4096).result == "SIGSEGV/SEGV_ACCERR")
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 6 * 4096, prot: 5, flags: 0x100122, fd: -1, offset: 0), at: 10 * 4096)
+        #expect(
+            Self.run(&session, .access(address: 0, kind: .write, value: 1), at: 2 * 4096).result
+                == "SIGSEGV/SEGV_ACCERR")
         let moved = session.run(
             .call(
                 .mremap(address: 0, oldLength: 2 * 4096, newLength: 2 * 4096, flags: 3, newAddress: 0),
@@ -164,7 +192,8 @@ import Testing
     @Test("vma_ksm_compatible(): MADV_MERGEABLE leaves a droppable VMA alone")
     func droppableNotMergeable() throws {
         var session = try Self.session()
-        _ = Self.run(&session, .mmap(address: 0, length: 3 * 4096, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 33 * 4096)
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 3 * 4096, prot: 3, flags: 0x38, fd: -1, offset: 0), at: 33 * 4096)
         let advised = Self.run(&session, .madvise(address: 0, length: 5 * 4096, advice: 12), at: 30 * 4096)
         #expect(advised.result == "ENOMEM")
         #expect(advised.layout == "[0,1)---p [33,36)rw-p [47,48)---p")

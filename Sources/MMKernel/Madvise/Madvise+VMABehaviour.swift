@@ -89,7 +89,9 @@ extension Machine {
         var flags = flags
         if advice == .mergeable {
             // vma_ksm_compatible(): shared, special, hugetlb and droppable VMAs stay out of KSM.
-            let incompatible: VMFlags = [.shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap, .droppable]
+            let incompatible: VMFlags = [
+                .shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap, .droppable,
+            ]
             guard vma.flags.intersection(incompatible).isEmpty else { return flags }
             flags.insert(.mergeable)
         } else {

@@ -68,14 +68,19 @@ public struct ConformCoverage: Hashable, Sendable {
         switch call {
         case .mmap(_, let length, let prot, let flags, let fd, _):
             var words = bitNames(flags & ~MapFlags.typeMask, mapBits)
-            words.append(mapTypes[flags & MapFlags.typeMask] ?? "type 0x" + String(flags & MapFlags.typeMask, radix: 16))
+            words.append(
+                mapTypes[flags & MapFlags.typeMask] ?? "type 0x" + String(flags & MapFlags.typeMask, radix: 16))
             words += bitNames(prot, protBits).map { "prot " + $0 }
-            words.append(fd == -1 ? "fd -1" : fd >= 3 && fd < 3 + Int64(ConformFile.all.count)
-                ? "fd " + ConformFile.all[Int(fd - 3)].name : "fd bad")
+            words.append(
+                fd == -1
+                    ? "fd -1"
+                    : fd >= 3 && fd < 3 + Int64(ConformFile.all.count)
+                        ? "fd " + ConformFile.all[Int(fd - 3)].name : "fd bad")
             if length > 1 << 30 { words.append("huge length") }
             return words
         case .mprotect(_, _, let prot): return bitNames(prot, protBits)
-        case .pkeyMprotect(_, _, let prot, let pkey): return bitNames(prot, protBits) + ["pkey \(Int32(truncatingIfNeeded: pkey))"]
+        case .pkeyMprotect(_, _, let prot, let pkey):
+            return bitNames(prot, protBits) + ["pkey \(Int32(truncatingIfNeeded: pkey))"]
         case .pkeyAlloc(let flags, let rights): return ["flags 0x" + String(flags, radix: 16), "rights \(rights)"]
         case .pkeyFree(let pkey): return ["pkey \(Int32(truncatingIfNeeded: pkey))"]
         case .madvise(_, _, let advice):
@@ -89,8 +94,10 @@ public struct ConformCoverage: Hashable, Sendable {
             let name = SyscallConstants.name(of: option, in: SyscallConstants.prctlOptions) ?? "option \(option)"
             return option == 65 ? [name + " " + SyscallConstants.bits(arg2, SyscallConstants.mdweFlags)] : [name]
         case .personality(let persona):
-            return [persona == SyscallConstants.personalityQuery
-                ? "query" : SyscallConstants.bits(persona, SyscallConstants.personaFlags, zero: "PER_LINUX")]
+            return [
+                persona == SyscallConstants.personalityQuery
+                    ? "query" : SyscallConstants.bits(persona, SyscallConstants.personaFlags, zero: "PER_LINUX")
+            ]
         default: return []
         }
     }

@@ -42,7 +42,9 @@ public struct ConformGenerator: Sendable {
         switch kind {
         case .normal:
             var calls = ConformGenerator.prologue(&random)
-            while calls.count < count { calls.append(ConformGenerator.call(&random, low: 0, pages: normalPages, context)) }
+            while calls.count < count {
+                calls.append(ConformGenerator.call(&random, low: 0, pages: normalPages, context))
+            }
             return ConformSequence(
                 index: index, kind: kind, pages: normalPages, layoutFromPage: 0, layoutPages: normalPages,
                 calls: Array(calls.prefix(count)))

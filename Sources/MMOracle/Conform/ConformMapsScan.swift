@@ -68,7 +68,8 @@ public struct ConformMapsScan: Hashable, Sendable {
     }
 
     /// A lowercase hex number from `cursor` up to `terminator` (the cursor then stands after it), or `nil`.
-    static func hex(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, until terminator: UInt8, end: Int) -> UInt64? {
+    static func hex(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, until terminator: UInt8, end: Int) -> UInt64?
+    {
         var value: UInt64 = 0
         var digits = 0
         while cursor < end && bytes[cursor] != terminator {

@@ -78,7 +78,8 @@ public enum ConformWorker {
     static func hasCapIPCLock() -> Bool {
         guard let status = try? HostFile.read(path: "/proc/self/status"),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
-            let mask = UInt64(line.dropFirst("CapEff:".count).trimmingPrefix(while: { $0 == "\t" || $0 == " " }), radix: 16)
+            let mask = UInt64(
+                line.dropFirst("CapEff:".count).trimmingPrefix(while: { $0 == "\t" || $0 == " " }), radix: 16)
         else { return false }
         return mask & (1 << 14) != 0
     }

@@ -73,7 +73,9 @@ struct ConformProcReader {
         defer { close(fd) }
         var used = 0
         while true {
-            guard used < maps.count else { throw HostError(operation: "/proc/self/maps larger than its buffer", code: E2BIG) }
+            guard used < maps.count else {
+                throw HostError(operation: "/proc/self/maps larger than its buffer", code: E2BIG)
+            }
             let count = read(fd, maps.baseAddress! + used, maps.count - used)
             if count < 0 {
                 if errno == EINTR { continue }
