@@ -131,9 +131,15 @@ extension Machine {
         guard let slot = pteSlot(mmID, address, allocate: true) else { return .sigbus }
         let pte = pageTables[slot.table, slot.index]
         if pte.isNone {
-            return vma.isAnonymous
-                ? doAnonymousPage(mmID, index, slot, write: write)
-                : doFault(mmID, index, slot, address, write: write, tableExisted: tableExisted)
+            if vma.isAnonymous { return doAnonymousPage(mmID, index, slot, write: write) }
+            let resolution = doFault(mmID, index, slot, address, write: write, tableExisted: tableExisted)
+            // A file fault allocates its page table only to map something (finish_fault(), or fault-around's
+            // pmd_install()): one that maps nothing, such as a SIGBUS past the end, leaves the PMD empty.
+            if !tableExisted && pageTables.isEmpty(slot.table), let pmd = existingPMDSlot(mmID, address) {
+                pageTables[pmd.table, pmd.index] = .none
+                pageTables.free(slot.table)
+            }
+            return resolution
         }
         if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte, write: write) }
         if pte.isProtNone { return doNumaPage(vma, slot, pte) }

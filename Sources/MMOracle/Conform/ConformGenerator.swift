@@ -42,6 +42,7 @@ public struct ConformGenerator: Sendable {
         switch kind {
         case .normal:
             var calls = ConformGenerator.prologue(&random)
+            calls += ConformGenerator.baseLayout(&random, pages: normalPages)
             while calls.count < count {
                 calls.append(ConformGenerator.call(&random, low: 0, pages: normalPages, context))
             }
@@ -87,6 +88,34 @@ public struct ConformGenerator: Sendable {
             }
         }
         return calls
+    }
+
+    /// The mappings most normal sequences start from (six in seven), so that later calls meet memory more often
+    /// than holes: one to three MAP_FIXED mmaps of 8 to 40 pages of the window's interior, each private or shared
+    /// anonymous memory or one of the files, read-write, read-only or PROT_NONE.
+    static func baseLayout(_ random: inout ConformRandom, pages: Int) -> [ConformCall] {
+        guard random.chance(86) else { return [] }
+        return (0..<(1 + random.below(3))).map { _ in
+            let start = 1 + random.below(pages / 4)
+            let length = min(8 + random.below(33), pages - 1 - start)
+            var flags: UInt64 = 0x10
+            var fd: Int64 = -1
+            var offset: UInt64 = 0
+            switch random.below(10) {
+            case 0..<5: flags |= 0x22
+            case 5..<7: flags |= 0x21
+            default:
+                let file = random.below(ConformFile.all.count)
+                fd = Int64(3 + file)
+                flags |= random.chance(50) ? 0x02 : 0x01
+                offset = UInt64(random.below(ConformFile.all[file].pages)) * 4096
+            }
+            var prot: UInt64 = random.pick([3, 3, 3, 1, 0, 7])
+            if fd == 3 && flags & 0x01 != 0 { prot &= ~2 }
+            let call = Syscall.mmap(
+                address: 0, length: UInt64(length) * 4096, prot: prot, flags: flags, fd: fd, offset: offset)
+            return .call(call, address: .window(Int64(start) * 4096))
+        }
     }
 
     /// One random call acting on pages `low..<pages` of a window of `pages` pages.
