@@ -9,7 +9,7 @@ struct Conform: ParsableCommand {
     /// Help text.
     static let configuration = CommandConfiguration(
         abstract:
-            "Compare the model with this machine's kernel on random mmap/mprotect/munmap/madvise/mremap sequences.",
+            "Compare the model with this machine's kernel on random sequences of every memory call and page access.",
         discussion:
             "Ends with 'N calls compared, M differences'; exit status 0 without differences, 1 with, 2 on bad input."
     )
@@ -27,9 +27,12 @@ struct Conform: ParsableCommand {
     var perSequence = 50
 
     /// `--near-limit-every`.
-    @Option(
-        help: "Every Nth sequence runs near vm.max_map_count (0: never; slow: minutes per sequence in debug builds).")
-    var nearLimitEvery = 0
+    @Option(help: "Every Nth sequence runs near vm.max_map_count (0: never).")
+    var nearLimitEvery = 10
+
+    /// `--coverage`.
+    @Flag(help: "Print which calls, flags, advice and results the run exercised, on the kernel and in the model.")
+    var coverage = false
 
     /// `--out`.
     @Option(help: "Directory for reproducers of differences.")
@@ -71,11 +74,15 @@ struct Conform: ParsableCommand {
         let start = Date()
         let progress = ProgressLine("conform", text: "seed \(seed), comparing \(ops) calls")
         var found = 0
-        let report = runner.run { line in
-            if line.hasPrefix("difference") { found += 1 }
-            if !json { progress.log(line) }
-            progress.update("seed \(seed), comparing \(ops) calls, \(found) differences so far")
-        }
+        let report = runner.run(
+            progress: { line in
+                if line.hasPrefix("difference") { found += 1 }
+                if !json { progress.log(line) }
+                progress.update("seed \(seed), comparing \(ops) calls, \(found) differences so far")
+            },
+            sequenceDone: { done in
+                progress.update("seed \(seed), \(done) of \(ops) calls compared, \(found) differences so far")
+            })
         progress.finish()
         let written: [String]
         do {
@@ -92,7 +99,9 @@ struct Conform: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(try ConformJSON.render(report: report, files: written, seed: seed, seconds: seconds))
+            print(
+                try ConformJSON.render(
+                    report: report, files: written, seed: seed, seconds: seconds, coverage: coverage))
         } else {
             print("kernel \(profile.release), model \(profile.modelFlags), seed \(seed)")
             print("\(report.sequences) sequences in \(String(format: "%.1f", seconds)) s")
@@ -108,6 +117,7 @@ struct Conform: ParsableCommand {
                     print("  model:  \(outcome.model[last])")
                 }
             }
+            if coverage { print(report.coverage.table) }
             print(report.summary)
         }
         if !report.differences.isEmpty { throw ExitCode(1) }
@@ -146,10 +156,26 @@ enum ConformJSON {
         var problems: [String]
         /// The summary line.
         var summary: String
+        /// With `--coverage`: per call, its count, flags and results on each side.
+        var coverage: [String: CoverageEntry]?
+    }
+
+    /// One call's coverage.
+    struct CoverageEntry: Encodable {
+        /// Calls compared.
+        var count: Int
+        /// Flag values and their counts.
+        var flags: [String: Int]
+        /// Kernel results and their counts.
+        var kernel: [String: Int]
+        /// Model results and their counts.
+        var model: [String: Int]
     }
 
     /// Pretty JSON for `report`.
-    static func render(report: ConformRunner.Report, files: [String], seed: UInt64, seconds: Double) throws -> String {
+    static func render(
+        report: ConformRunner.Report, files: [String], seed: UInt64, seconds: Double, coverage: Bool = false
+    ) throws -> String {
         let differences = zip(report.differences, files).map { difference, file in
             let last = difference.outcome.differenceAt ?? 0
             return Difference(
@@ -159,7 +185,11 @@ enum ConformJSON {
         }
         let document = Document(
             seed: seed, calls: report.calls, sequences: report.sequences, seconds: seconds, differences: differences,
-            problems: report.problems, summary: report.summary)
+            problems: report.problems, summary: report.summary,
+            coverage: coverage
+                ? report.coverage.calls.mapValues {
+                    CoverageEntry(count: $0.count, flags: $0.flags, kernel: $0.kernel, model: $0.model)
+                } : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return String(decoding: try encoder.encode(document), as: UTF8.self)

@@ -45,6 +45,8 @@ import Testing
                     #expect(offset + Int64(oldLength) <= window + 4095, "\(call)")
                     if flags & 0x3 == 0x3, case .window(let target)? = call.address(.newAddress), newLength < 1 << 40 {
                         #expect(target >= 0 && target + Int64(newLength) <= window + 0x10, "\(call)")
+                    } else if flags & 0x6 != 0 && flags & 0x1 == 0 {
+                        // MREMAP_FIXED or MREMAP_DONTUNMAP without MREMAP_MAYMOVE: EINVAL before anything moves.
                     } else if flags & 0x1 != 0 {
                         #expect(
                             flags & 0x2 != 0 || newLength == 0 || newLength >= 1 << 40, "MAYMOVE without FIXED: \(call)"

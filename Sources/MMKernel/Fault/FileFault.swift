@@ -7,18 +7,27 @@ extension Machine {
     /// `do_read_fault()` maps the page-cache page, `do_cow_fault()` copies it into a private anonymous page,
     /// `do_shared_fault()` maps it writable and dirty. Fault-around comes before the end-of-file check, as in the
     /// kernel, so a fault beyond the end can still map the cached pages before it and then raise SIGBUS.
+    ///
+    /// `tableExisted` says whether a page table covered the address before the fault: for a large folio that
+    /// reaches the file's end, `filemap_map_pages()` neither maps it whole nor installs a missing page table
+    /// (74207de2ba10), so without one fault-around maps nothing.
     mutating func doFault(
-        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool
+        _ mmID: MMID, _ index: Int, _ slot: EntrySlot, _ address: UInt64, write: Bool, tableExisted: Bool = true
     )
         -> FaultResolution
     {
         let vma = mm(mmID).vmas[index]
         guard let file = vma.file else { return .sigbus }
         let page = vma.filePage(of: address)
+        let largeFolioWithoutTable = files[file.rawValue].largeFolio && !files[file.rawValue].isShmem && !tableExisted
         var tried = false
         var cached: PFN
         while true {
-            if !write && shouldFaultAround(vma) && doFaultAround(mmID, index, slot, address) { return .fileRead }
+            if !write && shouldFaultAround(vma) && !largeFolioWithoutTable
+                && doFaultAround(mmID, index, slot, address)
+            {
+                return .fileRead
+            }
             guard page < files[file.rawValue].sizePages else { return .sigbus }
             // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's
             // to supply.
@@ -44,7 +53,34 @@ extension Machine {
             return .fileCopyOnWrite
         }
         mapFilePage(mmID, vma, slot, cached, write: write)
+        mapRestOfFolio(mmID, vma, file, slot, address, write: write)
         return write ? .sharedWrite : .fileRead
+    }
+
+    /// Models 6.18's `finish_fault()` for a large folio (19773df031bc, with 74207de2ba10's i_size rule): when the
+    /// whole folio lies inside the VMA and inside the faulting page table, and every other PTE of it is none, the
+    /// whole folio is mapped at once, as the faulting page was. The model's large folios hold a whole file, so
+    /// they never cross the file's end.
+    mutating func mapRestOfFolio(
+        _ mmID: MMID, _ vma: VMA, _ file: FileID, _ slot: EntrySlot, _ address: UInt64, write: Bool
+    ) {
+        guard files[file.rawValue].largeFolio, !vma.flags.contains(.uffdWP) else { return }
+        let size = files[file.rawValue].sizePages
+        let page = vma.filePage(of: address)
+        let pteOffset = Int64((address >> PageGeometry.pageShift) & 511)
+        let vmaOffset = Int64((address - vma.start) >> PageGeometry.pageShift)
+        let firstPTE = pteOffset - Int64(page)
+        guard vmaOffset >= Int64(page), vmaOffset - Int64(page) + Int64(size) <= Int64(vma.pages), firstPTE >= 0,
+            firstPTE + Int64(size) <= 512
+        else { return }
+        let others = (0..<size).filter { $0 != page }
+        guard others.allSatisfy({ pageTables[slot.table, Int(firstPTE + Int64($0))].isNone }),
+            others.allSatisfy({ files[file.rawValue].pageCache[$0] != nil })
+        else { return }
+        for other in others {
+            let target = EntrySlot(table: slot.table, index: Int(firstPTE + Int64(other)))
+            mapFilePage(mmID, vma, target, files[file.rawValue].pageCache[other]!, write: write)
+        }
     }
 
     /// What the file's `->fault` handler gave.

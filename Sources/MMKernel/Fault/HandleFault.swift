@@ -62,7 +62,7 @@ extension Machine {
     }
 
     /// Models `expand_downwards()`: moves the stack VMA's start down to the faulting page, keeping `stack_guard_gap`
-    /// below it and within `RLIMIT_STACK`.
+    /// below it and within `RLIMIT_STACK`; the VMA gets an anon_vma first.
     mutating func expandStack(_ mmID: MMID, _ index: Int, _ address: UInt64) -> Bool {
         let page = PageGeometry.alignDown(address, PageGeometry.pageSize)
         let vma = vma(mmID, index)
@@ -75,6 +75,9 @@ extension Machine {
                 return false
             }
         }
+        // The stack gets its anon_vma before the growth is accounted (anon_vma_prepare() in expand_downwards()),
+        // even if acct_stack_growth() then refuses: moved or split later, its pieces keep their pgoff.
+        _ = anonVMAPrepare(mmID, index)
         if vma.end - page > config.stackLimit { return false }
         // acct_stack_growth(): a locked stack may only grow within RLIMIT_MEMLOCK.
         if !mlockFutureOK(mmID, vma.flags, vma.start - page) { return false }
@@ -122,12 +125,21 @@ extension Machine {
                 return .spurious
             }
         }
+        // A file fault finds the PMD still empty when no page table covers the address yet (do_fault() runs
+        // before anything allocates one), which limits fault-around.
+        let tableExisted = existingPTESlot(mmID, address) != nil
         guard let slot = pteSlot(mmID, address, allocate: true) else { return .sigbus }
         let pte = pageTables[slot.table, slot.index]
         if pte.isNone {
-            return vma.isAnonymous
-                ? doAnonymousPage(mmID, index, slot, write: write)
-                : doFault(mmID, index, slot, address, write: write)
+            if vma.isAnonymous { return doAnonymousPage(mmID, index, slot, write: write) }
+            let resolution = doFault(mmID, index, slot, address, write: write, tableExisted: tableExisted)
+            // A file fault allocates its page table only to map something (finish_fault(), or fault-around's
+            // pmd_install()): one that maps nothing, such as a SIGBUS past the end, leaves the PMD empty.
+            if !tableExisted && pageTables.isEmpty(slot.table), let pmd = existingPMDSlot(mmID, address) {
+                pageTables[pmd.table, pmd.index] = .none
+                pageTables.free(slot.table)
+            }
+            return resolution
         }
         if pte.isSwap { return doSwapPage(mmID, vma, slot, address, pte, write: write) }
         if pte.isProtNone { return doNumaPage(vma, slot, pte) }

@@ -18,6 +18,16 @@ public struct SimFile: Sendable {
     /// shmem (memfd, tmpfs, or the object behind a shared anonymous mapping): no writeback, so shared writable
     /// mappings do not need write-notify.
     public var isShmem: Bool
+    /// The file system's mmap hook refuses `VM_SYNC` (MAP_SYNC) without DAX, as ext4 and xfs do through
+    /// `daxdev_mapping_supported()`: the mapping then fails with EOPNOTSUPP after the range it replaces was cleared.
+    public var refusesSync = false
+    /// Pages read as zeroes until written: the shmem object behind a shared anonymous mapping
+    /// (`shmem_zero_setup()`), rather than a file with contents.
+    public var zeroFilled = false
+    /// The cached pages form one large folio covering the whole file (a regular file written in one write(2) on a
+    /// file system with large folios, such as ext4 in 6.18), rather than one folio per page. Fault-around maps a
+    /// large folio only where it lies wholly inside the range it may map.
+    public var largeFolio = false
     /// Page cache: file page index → frame.
     public var pageCache: [UInt64: PFN] = [:]
     /// File pages punched out (`FALLOC_FL_PUNCH_HOLE`, as MADV_REMOVE does): they read as zeroes from then on.
@@ -39,9 +49,11 @@ public struct SimFile: Sendable {
         self.isShmem = isShmem
     }
 
-    /// The token a never-written file page holds: distinct per file and page, so reads show which page they hit.
+    /// The token a never-written file page holds: distinct per file and page, so reads show which page they hit
+    /// (0 for a zero-filled object).
     public func initialToken(page: UInt64) -> UInt64 {
-        0xF11E_0000_0000_0000 | (UInt64(id.rawValue) << 32) | page
+        if zeroFilled { return 0 }
+        return 0xF11E_0000_0000_0000 | (UInt64(id.rawValue) << 32) | page
     }
 
     /// Whether a shared writable mapping of this file needs write-notify (dirty accounting): regular files with
@@ -62,6 +74,16 @@ extension Machine {
                 id: id, name: name, sizePages: sizePages, readable: readable, writable: writable, noexec: noexec,
                 sealWrite: sealWrite, isShmem: isShmem))
         return id
+    }
+
+    /// Brings every page of `file` into its page cache, as a write(2) of the whole file does before it is mapped
+    /// (`generic_perform_write()` for a regular file, `shmem_write_begin()` for shmem): each page then holds its
+    /// initial token, and read faults can map it without reading it in (and fault-around finds it).
+    /// With `oneFolio` the pages form one large folio (``SimFile/largeFolio``), as a single write of a whole small
+    /// file gives on file systems with large folios (not shmem, whose folios are single pages unless huge).
+    public mutating func cacheFilePages(_ file: FileID, oneFolio: Bool = false) {
+        for page in 0..<files[file.rawValue].sizePages { _ = pageCachePage(file, page) }
+        files[file.rawValue].largeFolio = oneFolio
     }
 
     /// Finds or reads in page `index` of `file` (models `filemap_fault()`/`shmem_fault()`); nil on OOM.

@@ -10,10 +10,12 @@ extension Machine {
         return mm(mmID).pkeyAllocationMap & (1 << UInt16(pkey)) != 0
     }
 
-    /// Models x86 `mm_pkey_alloc()`: the lowest key not yet in `pkey_allocation_map`, or nil when all 16 are taken.
+    /// Models x86 `mm_pkey_alloc()`: the lowest key not yet in `pkey_allocation_map`, or nil when all
+    /// `arch_max_pkey()` keys are taken (16 with PKU, 1 without: key 0, which a mm without PKU does not start
+    /// with).
     mutating func mmPKeyAlloc(_ mmID: MMID) -> Int? {
         let map = mm(mmID).pkeyAllocationMap
-        guard map != UInt16.max else { return nil }
+        guard map != (config.pku ? UInt16.max : 0x1) else { return nil }
         let key = (~map).trailingZeroBitCount
         withMM(mmID) { $0.pkeyAllocationMap |= 1 << UInt16(key) }
         return key
@@ -62,10 +64,14 @@ extension Machine {
 
     /// pkey_alloc(2) in mm/mprotect.c: the lowest free key (key 0 is allocated with the mm), whose rights in the
     /// calling thread's PKRU become `accessRights` (`arch_set_user_pkey_access()`). Without PKU setting the rights
-    /// fails, so the call is EINVAL, as measured on machines without it.
+    /// fails: the first call is EINVAL, every later one ENOSPC.
     public mutating func pkeyAlloc(_ task: TaskID, flags: UInt64, accessRights: UInt64) throws(KernelErrno) -> Int {
-        guard flags == 0, accessRights & ~UInt64(0x3) == 0, config.pku else { throw .EINVAL }
+        guard flags == 0, accessRights & ~UInt64(0x3) == 0 else { throw .EINVAL }
         guard let key = mmPKeyAlloc(tasks[task.rawValue].mm) else { throw .ENOSPC }
+        // Without OSPKE `arch_set_user_pkey_access()` refuses (EINVAL), and the mm_pkey_free() that should undo the
+        // allocation fails too: an mm without OSPKE has `execute_only_pkey` 0, so key 0 never counts as allocated.
+        // Key 0 stays taken, and the next pkey_alloc() finds no key (ENOSPC).
+        guard config.pku else { throw .EINVAL }
         setUserPKeyAccess(task, key, accessRights)
         return key
     }

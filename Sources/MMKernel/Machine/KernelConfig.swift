@@ -9,6 +9,10 @@ public struct KernelConfig: Hashable, Sendable {
     public var ramFrames: Int = 24 << 18
     /// Swap size in frames (counted by the overcommit heuristic).
     public var swapFrames: Int = 0
+    /// The huge page sizes the kernel has hstates for, as log2 of the size (21: 2 MiB; 30: 1 GiB where the CPU
+    /// has gigantic pages): `hstate_sizelog()` finds MAP_HUGETLB's size among them. The model's hugetlb pool is
+    /// empty, so a huge mapping that passes the size and alignment checks fails its reservation.
+    public var hugePageShifts: Set<Int> = [21]
     /// `vm.max_map_count`.
     public var maxMapCount: Int = 65530
     /// `vm.overcommit_memory`: 0 heuristic, 1 always, 2 never.

@@ -37,6 +37,8 @@ extension Machine {
         let last = min(vma.filePage(of: behaviour.end), files[file.rawValue].sizePages)
         guard first < last else { return }
         unmapMappingRange(file, first, last)
+        // Punching a hole splits a large folio into single pages.
+        files[file.rawValue].largeFolio = false
         for page in first..<last {
             files[file.rawValue].holes.insert(page)
             if let pfn = files[file.rawValue].pageCache.removeValue(forKey: page) { pages.put(pfn) }

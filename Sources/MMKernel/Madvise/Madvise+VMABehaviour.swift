@@ -36,11 +36,14 @@ extension Machine {
             if vma.file != nil || flags.contains(.shared) { throw .EINVAL }
             flags.insert(.wipeOnFork)
         case .keepOnFork:
-            // The kernel refuses only VM_DROPPABLE, which the model never creates (no MAP_DROPPABLE).
+            // A droppable mapping must stay wiped on fork.
+            if flags.contains(.droppable) { throw .EINVAL }
             flags.remove(.wipeOnFork)
         case .dontDump: flags.insert(.dontDump)
         case .doDump:
             if !flags.contains(.hugetlb) && !flags.intersection(.special).isEmpty { throw .EINVAL }
+            // A droppable mapping is never dumped.
+            if flags.contains(.droppable) { throw .EINVAL }
             flags.remove(.dontDump)
         case .mergeable, .unmergeable: flags = ksmMadvise(vma, flags, behaviour.advice)
         case .hugePage, .noHugePage: flags = Machine.hugepageMadvise(flags, behaviour.advice)
@@ -84,7 +87,10 @@ extension Machine {
     func ksmMadvise(_ vma: VMA, _ flags: VMFlags, _ advice: Advice) -> VMFlags {
         var flags = flags
         if advice == .mergeable {
-            let incompatible: VMFlags = [.shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap]
+            // vma_ksm_compatible(): shared, special, hugetlb and droppable VMAs stay out of KSM.
+            let incompatible: VMFlags = [
+                .shared, .mayShare, .pfnMap, .io, .dontExpand, .hugetlb, .mixedMap, .droppable,
+            ]
             guard vma.flags.intersection(incompatible).isEmpty else { return flags }
             flags.insert(.mergeable)
         } else {

@@ -18,13 +18,19 @@ public struct MapFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public static let hugetlb = MapFlags(rawValue: 0x40000)
     public static let sync = MapFlags(rawValue: 0x80000)
     public static let fixedNoReplace = MapFlags(rawValue: 0x100000)
-    /// `LEGACY_MAP_MASK`: the flags every mmap implementation accepts (MAP_SHARED_VALIDATE refuses the others
+    /// `MAP_DROPPABLE` (6.11+): a value of the `MAP_TYPE` field, like MAP_SHARED and MAP_PRIVATE.
+    public static let droppable = MapFlags(rawValue: 0x08)
+    /// `MAP_HUGE_SHIFT`: the hugetlb page size field (log2 of the size) starts at bit 26, six bits wide.
+    public static let hugeShift: UInt64 = 26
+    public static let hugeMask: UInt64 = 0x3f
+    /// `LEGACY_MAP_MASK`: the flags every mmap implementation accepts (with MAP_32BIT, MAP_UNINITIALIZED and the
+    /// hugetlb size bits of `MAP_HUGE_2MB | MAP_HUGE_1GB`) (MAP_SHARED_VALIDATE refuses the others
     /// unless the file supports them, e.g. MAP_SYNC on DAX, which the model has no file for).
     public static var legacyMask: UInt64 {
         MapFlags([
             .shared, .private, .fixed, .anonymous, .denyWrite, .executable, .locked, .noReserve, .populate, .nonBlock,
             .stack, .hugetlb, .growsDown,
-        ]).rawValue | 0x400_0000
+        ]).rawValue | 0x40 | (31 << MapFlags.hugeShift)
     }
     /// `MAP_TYPE`: the sharing mode field.
     public static let typeMask: UInt64 = 0x0f

@@ -13,9 +13,24 @@ extension Machine {
         guard offset & (PageGeometry.pageSize - 1) == 0 else { throw .EINVAL }
         let anonymous = flags.contains(.anonymous)
         var backing: SimFile?
+        var length = length
+        // The huge page size of an anonymous MAP_HUGETLB mapping that passed its size check.
+        var hugePageSize: UInt64?
         if !anonymous {
             guard let file, file.rawValue >= 0, file.rawValue < files.count else { throw .EBADF }
             backing = files[file.rawValue]
+            // ksys_mmap_pgoff(): MAP_HUGETLB needs a hugetlbfs file, and the model has none.
+            if flags.contains(.hugetlb) { throw .EINVAL }
+        } else if flags.contains(.hugetlb) {
+            // ksys_mmap_pgoff(): the size field must name a huge page size (0: the default); the length is
+            // rounded up to it before do_mmap() sees it.
+            let sizeLog = (flags.rawValue >> MapFlags.hugeShift) & MapFlags.hugeMask
+            let shift = sizeLog == 0 ? 21 : sizeLog
+            guard config.hugePageShifts.contains(Int(shift)) else { throw .EINVAL }
+            let size: UInt64 = 1 << shift
+            length = (length &+ size - 1) & ~(size - 1)
+            guard length != 0 else { throw .EINVAL }
+            hugePageSize = size
         }
         let pgoff = offset >> PageGeometry.pageShift
         var mapFlags = flags
@@ -28,7 +43,7 @@ extension Machine {
                 address = PageGeometry.alignUp(config.mmapMinAddress, PageGeometry.pageSize)
             }
         }
-        let length = PageGeometry.alignUp(length, PageGeometry.pageSize)
+        length = PageGeometry.alignUp(length, PageGeometry.pageSize)
         guard length != 0 else { throw .ENOMEM }
         let pages = length >> PageGeometry.pageShift
         guard pgoff &+ pages >= pgoff else { throw .EOVERFLOW }
@@ -37,6 +52,10 @@ extension Machine {
         // address is chosen, so the key stays allocated even if the call fails after this point.
         var pkey = 0
         if prot.rawValue == Protection.exec.rawValue { pkey = executeOnlyPKey(task) ?? 0 }
+        if let hugePageSize, mapFlags.contains(.fixed) {
+            // hugetlb_get_unmapped_area() → prepare_hugepage_range(): a fixed address must be huge-aligned.
+            guard address & (hugePageSize - 1) == 0 else { throw .EINVAL }
+        }
         let mapType = flags.rawValue & MapFlags.typeMask
         address = try getUnmappedArea(
             mmID, address, length, mapFlags, anonymousPrivate: anonymous && mapType == MapFlags.private.rawValue)
@@ -50,6 +69,9 @@ extension Machine {
         if mapFlags.contains(.growsDown) { vmFlags.insert(.growsDown) }
         if mapFlags.contains(.locked) { vmFlags.insert(.locked) }
         if mapFlags.contains(.stack) { vmFlags.insert(.noHugePage) }
+        // calc_vm_flag_bits() turns MAP_SYNC into VM_SYNC whatever the mapping type (MAP_SHARED drops the flag
+        // only afterwards).
+        if mapFlags.contains(.sync) { vmFlags.insert(.sync) }
         // MAP_LOCKED needs can_do_mlock(); a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) must fit
         // RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK (mlock_future_ok()).
         if mapFlags.contains(.locked) && !canDoMlock { throw .EPERM }
@@ -59,8 +81,11 @@ extension Machine {
             guard Machine.fileMmapOK(pgoff, length) else { throw .EOVERFLOW }
             switch mapType {
             case MapFlags.shared.rawValue, MapFlags.sharedValidate.rawValue:
-                // MAP_SHARED drops unknown flags (LEGACY_MAP_MASK); MAP_SHARED_VALIDATE refuses them.
-                if mapType == MapFlags.sharedValidate.rawValue && flags.rawValue & ~MapFlags.legacyMask != 0 {
+                // MAP_SHARED drops unknown flags (LEGACY_MAP_MASK); MAP_SHARED_VALIDATE refuses them, except MAP_SYNC
+                // on a file system that declares it (FOP_MMAP_SYNC: ext4 and xfs, whose mmap hook then refuses it
+                // without DAX).
+                let validMask = MapFlags.legacyMask | (backing.refusesSync ? MapFlags.sync.rawValue : 0)
+                if mapType == MapFlags.sharedValidate.rawValue && flags.rawValue & ~validMask != 0 {
                     throw .EOPNOTSUPP
                 }
                 if prot.contains(.write) && !backing.writable { throw .EACCES }
@@ -80,10 +105,18 @@ extension Machine {
         } else {
             switch mapType {
             case MapFlags.shared.rawValue:
-                // Anonymous memory has no MAP_SHARED_VALIDATE: only MAP_SHARED and MAP_PRIVATE are valid types.
+                // Anonymous memory has no MAP_SHARED_VALIDATE: MAP_SHARED, MAP_PRIVATE and MAP_DROPPABLE only.
                 if vmFlags.contains(.growsDown) { throw .EINVAL }
                 filePgoff = 0
                 vmFlags.formUnion([.shared, .mayShare])
+            case MapFlags.droppable.rawValue:
+                // A droppable mapping cannot be locked, huge or a stack; it is never reserved, copied on fork or
+                // dumped.
+                if flags.contains(.locked) || flags.contains(.hugetlb) || vmFlags.contains(.growsDown) {
+                    throw .EINVAL
+                }
+                vmFlags.formUnion([.droppable, .noReserve, .wipeOnFork, .dontDump])
+                filePgoff = address >> PageGeometry.pageShift
             case MapFlags.private.rawValue:
                 filePgoff = address >> PageGeometry.pageShift
             default:
@@ -96,8 +129,21 @@ extension Machine {
             if vmFlags.contains(.write) { throw .EPERM }
             vmFlags.remove(.mayWrite)
         }
+        if hugePageSize != nil {
+            // Past its checks the mapping needs huge pages the model's pool does not have: hugetlbfs_file_mmap() →
+            // hugetlb_reserve_pages() fails once the replaced range is cleared (MAP_NORESERVE huge mappings, which
+            // would succeed, are not modelled).
+            _ = try gatherSplits(mmID, address, address + length)
+            try unmapRange(mmID, address, address + length)
+            throw .ENOMEM
+        }
+        // do_mmap() decides to populate from the flags it computed (VM_LOCKED from MAP_LOCKED or mlockall's
+        // def_flags); __mmap_complete() then drops VM_LOCKED/VM_LOCKONFAULT from a droppable VMA, which is populated
+        // all the same, and fully, as an unlocked VMA is.
+        let populateLocked = vmFlags.contains(.locked)
+        if vmFlags.contains(.droppable) { vmFlags.subtract(.lockedMask) }
         let mapped = try mmapRegion(mmID, address, length, vmFlags, filePgoff, file: anonymous ? nil : file)
-        if vmFlags.contains(.locked) || flags.intersection([.populate, .nonBlock]) == .populate {
+        if populateLocked || flags.intersection([.populate, .nonBlock]) == .populate {
             // vm_mmap_pgoff() → mm_populate(): errors ignored; a VM_LOCKONFAULT mapping stays unpopulated.
             mmPopulate(task, mapped, length, ignoreErrors: true)
         }
@@ -131,10 +177,8 @@ extension Machine {
             if vma.flags.contains(.account) { accounted += covered }
         }
         // __mmap_region() gathers the VMAs being replaced (vms_gather_munmap_vmas()) before any limit or commit
-        // check, so a sealed one refuses with EPERM first.
-        if mm(mmID).vmas.indices(intersecting: address, end).contains(where: { mm(mmID).vmas[$0].sealed }) {
-            throw .EPERM
-        }
+        // check: a sealed one refuses with EPERM, and the splits at the range's ends stay whatever fails later.
+        _ = try gatherSplits(mmID, address, end)
         guard mayExpandVM(mm(mmID), flags, pages - overlap) else { throw .ENOMEM }
         var vmFlags = flags
         if config.softDirty { vmFlags.insert(.softDirty) }
@@ -152,13 +196,27 @@ extension Machine {
             if accountable { vmUnaccountMemory(charge) }
             throw error
         }
+        // The file system's mmap hook runs once the replaced range is cleared; a refusal leaves the range a gap
+        // (`vms_abort_munmap_vmas()` cannot restore VMAs whose page tables are gone) and gives the charge back.
+        if let file, !vmFlags.isDisjoint(with: .sync), files[file.rawValue].refusesSync {
+            if accountable { vmUnaccountMemory(charge) }
+            throw .EOPNOTSUPP
+        }
         // The replaced VMAs' charge carries over to the new one (the kernel zeroes `vms.nr_accounted`), but the
         // unmap just gave it back: take it again.
         if accountable { committedPages += accounted }
         var backing = file
+        if file == nil && vmFlags.contains(.shared) && !vmFlags.contains(.noReserve) {
+            // shmem_zero_setup() → shmem_acct_size(): the shmem object is charged to the commit limit once the
+            // replaced range is cleared, so a refusal leaves a gap. The model does not track the object's charge
+            // for its lifetime: it only asks whether the charge would be granted.
+            guard vmEnoughMemory(pages, for: mmID) else { throw .ENOMEM }
+            vmUnaccountMemory(pages)
+        }
         if file == nil && vmFlags.contains(.shared) {
             // shmem_zero_setup(): shared anonymous memory is an unlinked shmem file of the mapping's size.
             backing = createFile(name: "/dev/zero (deleted)", sizePages: UInt64(pages), isShmem: true)
+            files[backing!.rawValue].zeroFilled = true
         }
         var vma = VMA(start: address, end: end, flags: vmFlags, pgoff: pgoff, file: backing)
         vma.pageProt = pageProtection(for: vma)

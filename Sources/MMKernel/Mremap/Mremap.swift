@@ -40,7 +40,7 @@ struct RemapRequest {
 
 extension Machine {
     /// mremap(2): models `sys_mremap()` → `do_mremap()` of mm/mremap.c (6.17+ structure: parameter checks first,
-    /// then the early `max_map_count` headroom check, then a multi-VMA `remap_move()` for fixed moves without
+    /// ending with the `max_map_count` headroom check of requests with a target, then a multi-VMA `remap_move()` for fixed moves without
     /// resize, else `check_prep_vma()` and `mremap_to()` or `mremap_at()`). Returns the (possibly new) address of
     /// the mapping or throws the errno. Hugetlb alignment and userfaultfd events are not modelled.
     public mutating func mremap(
@@ -56,7 +56,10 @@ extension Machine {
             newLength: (newLength &+ pageMask) & ~pageMask, flags: MremapFlags(rawValue: flags),
             newAddress: newAddress)
         try checkMremapParams(request)
-        guard mapCountHeadroom(mmID, beforeUnmaps: true) else { throw .ENOMEM }
+        // The last check of check_mremap_params(), for a request with a target address only: both the target and
+        // the source may be split in three before they are unmapped, so two more VMAs must still leave move_vma()
+        // its headroom.
+        if request.impliesNewAddress && !mapCountHeadroom(mmID, extra: 2) { throw .ENOMEM }
         let result: UInt64
         if request.isMoveOnly {
             result = try remapMove(mmID, &request)
@@ -90,12 +93,12 @@ extension Machine {
         if request.overlaps { throw .EINVAL }
     }
 
-    /// Models `__check_map_count_against_split()`: a move may add two VMAs (the copy and a split source), and an
-    /// earlier unmap of the target or a shrink two more, so that much headroom below `max_map_count` is needed.
-    func mapCountHeadroom(_ mmID: MMID, beforeUnmaps: Bool) -> Bool {
-        var count = mm(mmID).mapCount
-        if beforeUnmaps { count += 2 }
-        return count + 2 <= config.maxMapCount
+    /// The map-count headroom of 6.18's mm/mremap.c: `prep_move_vma()` refuses a move when `map_count >=
+    /// max_map_count - 3` (the unmap of the source may split one VMA into three), and `check_mremap_params()`
+    /// refuses a request with a target address when `map_count + 2` reaches that bound. No check guards an
+    /// in-place resize.
+    func mapCountHeadroom(_ mmID: MMID, extra: Int) -> Bool {
+        mm(mmID).mapCount + extra < config.maxMapCount - 3
     }
 
     /// Models `check_prep_vma()`: the VMA must exist (EFAULT) and not be sealed (EPERM); for a request that maps
@@ -282,7 +285,7 @@ extension Machine {
     /// length, then unmaps the source without giving its charge back (`unmap_source_vma()`), or with
     /// MREMAP_DONTUNMAP keeps it, clearing its mlock (`dontunmap_complete()`).
     mutating func moveVMA(_ mmID: MMID, _ index: Int, _ request: inout RemapRequest) throws(KernelErrno) -> UInt64 {
-        guard mapCountHeadroom(mmID, beforeUnmaps: false) else { throw .ENOMEM }
+        guard mapCountHeadroom(mmID, extra: 0) else { throw .ENOMEM }
         let vma = mm(mmID).vmas[index]
         try calcCharge(mmID, vma, &request)
         copyVMA(mmID, vma, request)

@@ -33,6 +33,9 @@ public struct VMFlags: OptionSet, Hashable, Sendable {
     @inlinable public static var hugePage: VMFlags { VMFlags(rawValue: 0x20000000) }
     @inlinable public static var noHugePage: VMFlags { VMFlags(rawValue: 0x40000000) }
     @inlinable public static var mergeable: VMFlags { VMFlags(rawValue: 0x80000000) }
+    /// `VM_DROPPABLE` (`VM_HIGH_ARCH_6`, bit 38 on x86-64): a MAP_DROPPABLE mapping, whose pages reclaim may free
+    /// without writing them anywhere.
+    @inlinable public static var droppable: VMFlags { VMFlags(rawValue: 1 << 38) }
     /// `VM_PKEY_BIT0..3`, bits 32..35 on x86.
     @inlinable public static var pkeyMask: VMFlags { VMFlags(rawValue: 0xF << 32) }
     @inlinable public static var pkeyShift: UInt64 { 32 }

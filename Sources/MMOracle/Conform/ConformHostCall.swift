@@ -37,12 +37,25 @@ public enum ConformHostCall {
         return false
     }
 
+    /// The advice values that must never reach the real kernel: `MADV_HWPOISON` (100) and `MADV_SOFT_OFFLINE`
+    /// (101) really poison or offline the page for a privileged caller (the worker runs as root), which would take
+    /// memory away from the machine. The kernel reads advice as an `int`, so the register's low 32 bits count.
+    public static let forbiddenAdvice: Set<Int32> = [100, 101]
+
+    /// Whether `call` must never run on the real kernel (``forbiddenAdvice``).
+    public static func isForbidden(_ call: Syscall) -> Bool {
+        guard case .madvise(_, _, let advice) = call else { return false }
+        return forbiddenAdvice.contains(Int32(truncatingIfNeeded: advice))
+    }
+
     /// `syscall(2)` with six integer arguments. Swift cannot call the variadic C function, so its symbol is looked
     /// up and called through this fixed prototype (integer arguments pass the same way on x86-64).
     typealias SyscallFunction = @convention(c) (Int, Int, Int, Int, Int, Int, Int) -> Int
 
-    /// Makes `call` on this kernel: the return value, or the errno. `ENOSYS` for a call without a number.
+    /// Makes `call` on this kernel: the return value, or the errno. `ENOSYS` for a call without a number; a
+    /// forbidden call (``isForbidden(_:)``) is never made: `EPERM` from an operation named `refused`.
     static func perform(_ call: Syscall) -> Result<UInt64, HostError> {
+        guard !isForbidden(call) else { return .failure(HostError(operation: "refused", code: EPERM)) }
         guard let number = number(of: call), let registers = call.registers, let symbol = dlsym(nil, "syscall") else {
             return .failure(HostError(operation: call.name, code: ENOSYS))
         }

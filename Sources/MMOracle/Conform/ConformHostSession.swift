@@ -10,6 +10,12 @@ public final class ConformHostSession {
     public let outsideAtStart: Int
     /// The kernel's `vm.max_map_count`.
     public let maxMapCount: Int
+    /// The worker's soft `RLIMIT_MEMLOCK` in bytes (`UInt64.max` for unlimited).
+    public let memlockLimit: UInt64
+    /// Whether the worker has `CAP_IPC_LOCK`.
+    public let capIPCLock: Bool
+    /// The file system magic of the directory holding the regular files.
+    public let fileSystem: UInt64
 
     /// The worker died or said something unexpected.
     public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
@@ -30,19 +36,26 @@ public final class ConformHostSession {
             throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) at start")
         }
         let fields = line.split(separator: " ")
-        guard fields.count == 4, fields[0] == "ready", fields[1].hasPrefix("0x"),
+        guard fields.count == 7, fields[0] == "ready", fields[1].hasPrefix("0x"),
             let base = UInt64(fields[1].dropFirst(2), radix: 16), let outside = Int(fields[2]),
-            let maxMapCount = Int(fields[3])
+            let maxMapCount = Int(fields[3]), let limit = fields[4] == "inf" ? UInt64.max : UInt64(fields[4])
         else { throw Failure(description: "worker: \(line)") }
+        memlockLimit = limit
+        capIPCLock = fields[5] == "1"
+        fileSystem = fields[6].hasPrefix("0x") ? UInt64(fields[6].dropFirst(2), radix: 16) ?? 0 : 0
         window = ConformWindow(base: base, pages: pages, layoutFromPage: layoutFromPage, layoutPages: layoutPages)
         outsideAtStart = outside
         self.maxMapCount = maxMapCount
     }
 
     /// Runs `call` in the worker; returns what the kernel did and the number of VMAs outside the window after it.
-    /// A call the worker cannot make on the real kernel (``ConformCall/isHostRunnable``) is refused here.
+    /// A call the worker cannot make on the real kernel (``ConformCall/isHostRunnable``), or must never make
+    /// (``ConformHostCall/isForbidden(_:)``), is refused here.
     public func run(_ call: ConformCall) throws -> (observation: ConformObservation, outside: Int) {
         guard call.isHostRunnable else { throw Failure(description: "'\(call)' cannot run on the real kernel") }
+        if let resolved = call.resolved(base: window.base), ConformHostCall.isForbidden(resolved) {
+            throw Failure(description: "'\(call)' must never run on the real kernel")
+        }
         do {
             try child.writeLine(call.description)
         } catch {
@@ -52,10 +65,12 @@ public final class ConformHostSession {
             throw Failure(description: "worker \(HostChildProcess.describe(status: child.finish())) on '\(call)'")
         }
         let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-        guard fields.count == 3, let outside = Int(fields[2]) else {
+        guard fields.count == 4, let outside = Int(fields[2]) else {
             throw Failure(description: "worker: \(line)")
         }
-        return (ConformObservation(result: String(fields[0]), layout: String(fields[1])), outside)
+        return (
+            ConformObservation(result: String(fields[0]), layout: String(fields[1]), pages: String(fields[3])), outside
+        )
     }
 
     /// Ends the worker (closes its input and reaps it); returns its exit description.

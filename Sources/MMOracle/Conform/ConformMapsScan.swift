@@ -1,3 +1,4 @@
+import Glibc
 import MMHost
 
 /// A fast reading of `/proc/self/maps` for the worker: the layout of one part of the window and the number of
@@ -9,58 +10,80 @@ public struct ConformMapsScan: Hashable, Sendable {
     public var outside: Int
     /// VMAs inside the window.
     public var inside: Int
+    /// The highest end of a VMA that intersects the window (0 if none).
+    public var windowVMAEnd: UInt64 = 0
 
     /// Scans maps text for `window`.
     public init(text: String, window: ConformWindow) {
+        var bytes = Array(text.utf8)
+        self = bytes.withUnsafeMutableBytes { ConformMapsScan(bytes: UnsafeRawBufferPointer($0), window: window) }
+    }
+
+    /// Scans the maps text in `bytes` for `window`; allocates only the (small) layout text.
+    public init(bytes: UnsafeRawBufferPointer, window: ConformWindow) {
         let windowEnd = window.base + window.length
         let layoutStart = window.layoutBase
         let layoutEnd = layoutStart + window.layoutLength
-        var parts: [String] = []
+        var layout = ""
         var outside = 0
         var inside = 0
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
-            guard let dash = line.firstIndex(of: UInt8(ascii: "-")),
-                let space = line[dash...].firstIndex(of: UInt8(ascii: " ")),
-                let start = ConformMapsScan.hex(line[..<dash]),
-                let end = ConformMapsScan.hex(line[line.index(after: dash)..<space])
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            defer { lineStart = lineEnd + 1 }
+            var cursor = lineStart
+            guard let start = ConformMapsScan.hex(bytes, &cursor, until: UInt8(ascii: "-"), end: lineEnd),
+                let end = ConformMapsScan.hex(bytes, &cursor, until: UInt8(ascii: " "), end: lineEnd)
             else { continue }
             if start < windowEnd && end > window.base {
                 inside += 1
+                windowVMAEnd = max(windowVMAEnd, end)
             } else {
-                if line.last == UInt8(ascii: "]"), String(decoding: line, as: UTF8.self).hasSuffix("[vsyscall]") {
-                    continue
-                }
-                outside += 1
+                if !ConformMapsScan.isVsyscall(bytes, lineStart, lineEnd) { outside += 1 }
                 continue
             }
-            guard start < layoutEnd && end > layoutStart else { continue }
-            let permsStart = line.index(after: space)
-            let perms = String(decoding: line[permsStart...].prefix(4), as: UTF8.self)
+            guard start < layoutEnd && end > layoutStart, cursor + 4 <= lineEnd else { continue }
             let low = (max(start, layoutStart) - layoutStart) / 4096
             let high = (min(end, layoutEnd) - layoutStart) / 4096
-            parts.append("[\(low),\(high))\(perms)")
+            if !layout.isEmpty { layout += " " }
+            layout += "[\(low),\(high))"
+            for index in cursor..<cursor + 4 { layout.unicodeScalars.append(Unicode.Scalar(bytes[index])) }
         }
-        layout = parts.joined(separator: " ")
+        self.layout = layout
         self.outside = outside
         self.inside = inside
     }
 
-    /// Reads `/proc/self/maps` and scans it.
+    /// Reads `/proc/self/maps` and scans it (allocating a buffer: for tests and setup).
     public static func readSelf(window: ConformWindow) throws(HostError) -> ConformMapsScan {
         ConformMapsScan(text: try HostFile.read(path: "/proc/self/maps"), window: window)
     }
 
-    /// A lowercase hex number, or `nil`.
-    static func hex(_ digits: some Collection<UInt8>) -> UInt64? {
-        guard !digits.isEmpty, digits.count <= 16 else { return nil }
+    /// Whether the line ends in `[vsyscall]`.
+    static func isVsyscall(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        let name = Array("[vsyscall]".utf8)
+        guard end - start >= name.count else { return false }
+        return name.indices.allSatisfy { bytes[end - name.count + $0] == name[$0] }
+    }
+
+    /// A lowercase hex number from `cursor` up to `terminator` (the cursor then stands after it), or `nil`.
+    static func hex(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, until terminator: UInt8, end: Int) -> UInt64?
+    {
         var value: UInt64 = 0
-        for digit in digits {
+        var digits = 0
+        while cursor < end && bytes[cursor] != terminator {
+            let digit = bytes[cursor]
             switch digit {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt64(digit - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt64(digit - UInt8(ascii: "a") + 10)
             default: return nil
             }
+            digits += 1
+            cursor += 1
         }
+        guard cursor < end, digits > 0, digits <= 16 else { return nil }
+        cursor += 1
         return value
     }
 }

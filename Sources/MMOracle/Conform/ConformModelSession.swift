@@ -14,16 +14,27 @@ public struct ConformModelSession {
     let files: [FileID]
 
     /// Builds the machine from `config` and sets up the window as the worker does (a `PROT_NONE` mapping whose
-    /// interior is unmapped again) and the files.
-    public init(config: KernelConfig, window: ConformWindow) throws(KernelErrno) {
+    /// interior is unmapped again) and the files, every page of which is in the page cache (the worker wrote
+    /// them). The regular files behave as the file system with magic `fileSystem` (statfs(2)'s `f_type`) makes them:
+    /// shmem on tmpfs, refusing MAP_SYNC on ext4 and xfs.
+    public init(config: KernelConfig, window: ConformWindow, fileSystem: UInt64 = 0xEF53) throws(KernelErrno) {
         var machine = Machine(config: config)
         machine.tracing = false
         let task = machine.createProcess(name: "conform", cpu: CPUID(0))
         machine.schedule(task)
+        let tmpfs = fileSystem == ConformModelSession.tmpfsMagic
         files = ConformFile.all.map { file in
-            machine.createFile(
+            let id = machine.createFile(
                 name: file.name, sizePages: UInt64(file.pages), readable: true, writable: file.writable,
-                sealWrite: file.sealedMemfd, isShmem: file.sealedMemfd)
+                sealWrite: file.sealed, isShmem: file.memfd || tmpfs)
+            machine.files[id.rawValue].refusesSync =
+                !file.memfd && ConformModelSession.syncRefusingMagics.contains(fileSystem)
+            return id
+        }
+        // The worker writes each file in one pwrite(2): on a file system with large folios (not tmpfs, not a memfd)
+        // its four pages become one folio.
+        for (file, spec) in zip(files, ConformFile.all) {
+            machine.cacheFilePages(file, oneFolio: !spec.memfd && !tmpfs)
         }
         self.machine = machine
         self.task = task
@@ -34,14 +45,41 @@ public struct ConformModelSession {
         if window.pages > 2 { try self.machine.munmap(task, window.base + 4096, window.length - 2 * 4096) }
     }
 
+    /// `TMPFS_MAGIC`.
+    static let tmpfsMagic: UInt64 = 0x0102_1994
+    /// `EXT4_SUPER_MAGIC` (ext2/3/4) and `XFS_SUPER_MAGIC`: their mmap hooks refuse VM_SYNC without DAX.
+    static let syncRefusingMagics: Set<UInt64> = [0xEF53, 0x5846_5342]
+
     /// The compared layout now.
     public var layout: String {
         machine.relativeLayout(machine.task(task).mm, base: window.layoutBase, length: window.layoutLength)
     }
 
-    /// Runs `call` and returns the result and layout.
+    /// The compared pages now (``ConformPages``): present entries with their frame's token, swap entries, guard
+    /// markers.
+    public var pages: String {
+        let mmID = machine.task(task).mm
+        let entries = (0..<window.layoutPages).map { page -> ConformPages.Entry in
+            let address = window.layoutBase + UInt64(page) * 4096
+            let (entry, _) = machine.leafEntry(mmID, address)
+            if entry.isPresent {
+                return .present(machine.mappedFrame(mmID, address).map { machine.memory.read($0) })
+            }
+            guard entry.isSwap else { return .none }
+            if let swap = SwapEntry(pte: entry), swap.kind == .marker,
+                PTEMarker(rawValue: swap.offset).contains(.guardRegion)
+            {
+                return .guardMarker
+            }
+            return .swap
+        }
+        return ConformPages.render(entries)
+    }
+
+    /// Runs `call` and returns the result, layout and pages.
     public mutating func run(_ call: ConformCall) -> ConformObservation {
-        ConformObservation(result: result(of: call), layout: layout)
+        let result = result(of: call)
+        return ConformObservation(result: result, layout: layout, pages: pages)
     }
 
     /// Runs `call` through `Machine.perform(_:by:)` with the window's base filled in, returning the result text

@@ -10,8 +10,8 @@ public struct ConformRunner {
     public var calls: Int
     /// Calls per sequence (one worker process and one fresh window each).
     public var callsPerSequence = 50
-    /// Every this many sequences one is a near-`max_map_count` sequence (0, the default: none; opt-in, slow).
-    public var nearLimitEvery = 0
+    /// Every this many sequences one is a near-`max_map_count` sequence (0: none).
+    public var nearLimitEvery = 10
     /// The worker command: executable and arguments (e.g. `/proc/self/exe conform-worker`).
     public var workerExecutable: String
     /// Arguments of the worker command.
@@ -29,6 +29,7 @@ public struct ConformRunner {
         self.workerArguments = workerArguments
         self.profile = profile
         self.config = profile.kernelConfig
+        if HostFile.exists(path: "/sys/kernel/mm/hugepages/hugepages-1048576kB") { config.hugePageShifts.insert(30) }
     }
 
     /// How one sequence went on both sides.
@@ -71,18 +72,24 @@ public struct ConformRunner {
         public var differences: [Difference] = []
         /// Worker crashes and other sequences that could not be compared.
         public var problems: [String] = []
+        /// What the compared calls exercised, on both sides.
+        public var coverage = ConformCoverage()
 
         /// `N calls compared, M differences`.
         public var summary: String { "\(calls) calls compared, \(differences.count) differences" }
     }
 
-    /// The generator of this run.
+    /// The generator of this run: commit-limit mmaps only under overcommit modes 0 and 2 (mode 1 would grant them).
     public var generator: ConformGenerator {
-        ConformGenerator(seed: seed, maxMapCount: profile.maxMapCount ?? config.maxMapCount)
+        let limit = UInt64(config.ramFrames + config.swapFrames)
+        return ConformGenerator(
+            seed: seed, maxMapCount: profile.maxMapCount ?? config.maxMapCount,
+            commitLimitPages: config.overcommitMode == 1 ? nil : limit)
     }
 
-    /// Runs sequences until `calls` calls are compared; `progress` gets a line per difference or problem.
-    public func run(progress: (String) -> Void = { _ in }) -> Report {
+    /// Runs sequences until `calls` calls are compared; `progress` gets a line per difference or problem, and
+    /// `sequenceDone` the calls compared so far after every sequence (for a progress line).
+    public func run(progress: (String) -> Void = { _ in }, sequenceDone: (Int) -> Void = { _ in }) -> Report {
         var report = Report()
         var index = 0
         while report.calls < calls {
@@ -94,6 +101,11 @@ public struct ConformRunner {
             report.sequences += 1
             let outcome = compare(sequence)
             report.calls += outcome.compared
+            for index in 0..<outcome.compared {
+                report.coverage.record(
+                    sequence.calls[index], kernel: outcome.kernel[index].result, model: outcome.model[index].result)
+            }
+            sequenceDone(report.calls)
             if let problem = outcome.problem {
                 report.problems.append("sequence \(sequence.index) (\(sequence.kind.rawValue)): \(problem)")
                 progress("problem: sequence \(sequence.index): \(problem)")
@@ -125,9 +137,11 @@ public struct ConformRunner {
         outcome.window = host.window
         var modelConfig = config
         modelConfig.maxMapCount = host.maxMapCount - host.outsideAtStart
+        modelConfig.memlockLimit = host.memlockLimit
+        modelConfig.capIPCLock = host.capIPCLock
         var model: ConformModelSession
         do {
-            model = try ConformModelSession(config: modelConfig, window: host.window)
+            model = try ConformModelSession(config: modelConfig, window: host.window, fileSystem: host.fileSystem)
         } catch {
             outcome.problem = "model window setup failed: \(error)"
             return outcome

@@ -24,7 +24,8 @@ public enum ConformScenarioWriter {
         ]
         for file in ConformFile.all {
             var entry = "  - {name: \(file.name), size: \(file.pages) pages, mode: \(file.writable ? "rdwr" : "rdonly")"
-            if file.sealedMemfd { entry += ", seal_write: true, shmem: true" }
+            if file.sealed { entry += ", seal_write: true" }
+            if file.memfd { entry += ", shmem: true" }
             lines.append(entry + "}")
         }
         lines.append("steps:")
