@@ -2,9 +2,9 @@ import MMKernel
 import MMOracle
 import Testing
 
-/// Host profile parsing from sample texts (host-kernel.md §1) and its mapping onto the model's configuration.
+/// Host profile parsing from sample texts and its mapping onto the model's configuration.
 @Suite struct HostProfileTests {
-    /// A cpuinfo excerpt like the reference machine's (host-kernel.md §1): pcid and invpcid, no pku, no la57.
+    /// A cpuinfo excerpt like this project's machines without PKU: pcid and invpcid, no pku, no la57.
     static let cpuinfo = """
         processor\t: 0
         vendor_id\t: GenuineIntel
