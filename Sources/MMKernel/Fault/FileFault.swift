@@ -12,6 +12,9 @@ extension Machine {
         guard let file = vma.file else { return .sigbus }
         // do_read_fault() maps the cached neighbours first, even when the faulting page lies past the end.
         if !write { faultAround(mmID, vma, file, slot, address, tableExisted: tableExisted) }
+        // do_cow_fault() prepares the anon_vma before it asks the file for the page, so a private write past the
+        // end still leaves the VMA with one.
+        if write && !vma.flags.contains(.shared) { _ = anonVMAPrepare(mmID, index) }
         let page = vma.filePage(of: address)
         guard page < files[file.rawValue].sizePages else { return .sigbus }
         // shmem_get_folio_gfp(): a page missing from the cache of a MISSING-registered VMA is the userfaultfd's to
