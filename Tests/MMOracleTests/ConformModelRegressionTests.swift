@@ -198,4 +198,46 @@ import Testing
         #expect(advised.result == "ENOMEM")
         #expect(advised.layout == "[0,1)---p [33,36)rw-p [47,48)---p")
     }
+
+    @Test("madvise_cold_or_pageout_pte_range(): a dirty large file folio cannot be split and stays mapped")
+    func pageoutSkipsLargeFolio() throws {
+        var session = try Self.session()
+        let mapped = Self.run(
+            &session, .mmap(address: 0, length: 5 * 4096, prot: 1, flags: 0x8012, fd: 4, offset: 0x2000), at: 26 * 4096)
+        #expect(mapped.pages == "26=0xf11e000100000002 27=0xf11e000100000003")
+        let advised = Self.run(&session, .madvise(address: 0, length: 7 * 4096, advice: 21), at: 24 * 4096)
+        #expect(advised.result == "ENOMEM")
+        #expect(advised.pages == mapped.pages)
+    }
+
+    @Test("shrink_folio_list(): MADV_PAGEOUT discards a droppable mapping's pages even without swap")
+    func pageoutDiscardsDroppable() throws {
+        var session = try Self.session()
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 2 * 4096, prot: 3, flags: 0x8038, fd: -1, offset: 0), at: 8 * 4096)
+        _ = Self.run(&session, .access(address: 0, kind: .write, value: 0x55), at: 8 * 4096)
+        #expect(Self.run(&session, .madvise(address: 0, length: 2 * 4096, advice: 21), at: 8 * 4096).pages == "")
+    }
+
+    @Test("truncate_inode_partial_folio(): MADV_REMOVE inside a large folio unmaps all of it and keeps zeroes cached")
+    func removeInsideLargeFolio() throws {
+        var session = try Self.session()
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 4 * 4096, prot: 3, flags: 0x8011, fd: 4, offset: 0), at: 10 * 4096)
+        let removed = Self.run(&session, .madvise(address: 0, length: 4096, advice: 9), at: 11 * 4096)
+        #expect(removed.result == "0")
+        #expect(removed.pages == "")
+        #expect(Self.run(&session, .access(address: 0, kind: .read, value: 0), at: 11 * 4096).result == "0x0")
+    }
+
+    @Test("do_cow_fault(): a private write past the end still gives the VMA an anon_vma, which blocks a later merge")
+    func cowFaultAnonVMA() throws {
+        var session = try Self.session()
+        _ = Self.run(
+            &session, .mmap(address: 0, length: 22 * 4096, prot: 3, flags: 0x12, fd: 5, offset: 0), at: 9 * 4096)
+        _ = Self.run(&session, .mlock(address: 0, length: 5 * 4096), at: 15 * 4096)
+        _ = Self.run(&session, .madvise(address: 0, length: 8 * 4096, advice: 23), at: 21 * 4096)
+        let unlocked = session.run(.syscall(.munlockall, relative: []))
+        #expect(unlocked.layout == "[0,1)---p [9,20)rw-p [20,31)rw-p [47,48)---p")
+    }
 }

@@ -56,6 +56,8 @@ import Testing
         #expect(mapped.observation == ConformObservation(result: "w+4096", layout: "[0,1)---p [1,3)rw-p [7,8)---p"))
         let stored = try session.run(.call(.access(address: 0, kind: .write, value: 0x77), address: .window(8192)))
         #expect(stored.observation.pages == "2=0x77")
+        // The worker maps nothing of its own while it runs calls: its VMAs outside the window stay as they were.
+        #expect(stored.outside == session.outsideAtStart)
         let file = try session.run(
             .call(.mmap(address: 0, length: 4096, prot: 1, flags: 0x12, fd: 4, offset: 4096), address: .window(16384)))
         #expect(file.observation.result == "w+16384")

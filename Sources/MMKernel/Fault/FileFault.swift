@@ -18,6 +18,9 @@ extension Machine {
     {
         let vma = mm(mmID).vmas[index]
         guard let file = vma.file else { return .sigbus }
+        // do_cow_fault() prepares the anon_vma before it asks the file for the page, so a private write past the
+        // end still leaves the VMA with one.
+        if write && !vma.flags.contains(.shared) { _ = anonVMAPrepare(mmID, index) }
         let page = vma.filePage(of: address)
         let largeFolioWithoutTable = files[file.rawValue].largeFolio && !files[file.rawValue].isShmem && !tableExisted
         var tried = false

@@ -76,13 +76,15 @@ extension Machine {
         return id
     }
 
-    /// Brings every page of `file` into its page cache, as a write(2) of the whole file does before it is mapped
+    /// Brings every page of `file` into its page cache, dirty, as a write(2) of the whole file does before it is mapped
     /// (`generic_perform_write()` for a regular file, `shmem_write_begin()` for shmem): each page then holds its
     /// initial token, and read faults can map it without reading it in (and fault-around finds it).
     /// With `oneFolio` the pages form one large folio (``SimFile/largeFolio``), as a single write of a whole small
     /// file gives on file systems with large folios (not shmem, whose folios are single pages unless huge).
     public mutating func cacheFilePages(_ file: FileID, oneFolio: Bool = false) {
-        for page in 0..<files[file.rawValue].sizePages { _ = pageCachePage(file, page) }
+        for page in 0..<files[file.rawValue].sizePages {
+            if let pfn = pageCachePage(file, page) { pages[pfn].flags.insert(.dirty) }
+        }
         files[file.rawValue].largeFolio = oneFolio
     }
 

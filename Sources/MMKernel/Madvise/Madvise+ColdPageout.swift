@@ -73,6 +73,9 @@ extension Machine {
             for (slotIndex, _) in Machine.pteIndices(step) {
                 let pte = pageTables[table, slotIndex]
                 guard pte.hardwarePresent, !pte.isSpecial, pages[pte.pfn].mapcount == 1 else { continue }
+                // A large file folio must be split first (split_folio()), which fails while it is dirty with buffers
+                // (ext4 after a write): the folio is skipped and stays mapped.
+                if let file = fileOwning(pte.pfn), files[file.rawValue].largeFolio { continue }
                 if reclaimPage(mmID, vma, EntrySlot(table: table, index: slotIndex), pte) { unmapped = true }
             }
             if unmapped { flushTLBBatch(mmID) }
@@ -112,6 +115,13 @@ extension Machine {
     private mutating func reclaimPage(_ mmID: MMID, _ vma: VMA, _ slot: EntrySlot, _ pte: PTE) -> Bool {
         let pfn = pte.pfn
         var page = pages[pfn]
+        if page.flags.contains(.anon) && vma.flags.contains(.droppable) {
+            // A droppable VMA's anonymous folios are not swap-backed (folio_add_new_anon_rmap()): reclaim discards
+            // them, written or not (try_to_unmap_one()), with or without swap.
+            pageTables[slot.table, slot.index] = .none
+            unmapAndPut(mmID, vma, pfn)
+            return true
+        }
         if page.flags.contains(.anon) && !page.flags.contains(.lazyFree) {
             guard let offset = freeSwapSlot() else { return false }
             swapSlots[offset] = memory.read(pfn)

@@ -36,9 +36,18 @@ extension Machine {
         let first = vma.filePage(of: behaviour.start)
         let last = min(vma.filePage(of: behaviour.end), files[file.rawValue].sizePages)
         guard first < last else { return }
+        if files[file.rawValue].largeFolio {
+            // truncate_inode_partial_folio(): a punch inside a large folio unmaps the whole folio everywhere, zeroes
+            // the punched part and tries to split it, which fails while it is dirty with buffers: the zeroed pages
+            // stay in the page cache.
+            unmapMappingRange(file, 0, files[file.rawValue].sizePages)
+            for page in first..<last {
+                files[file.rawValue].holes.insert(page)
+                if let pfn = files[file.rawValue].pageCache[page] { memory.write(pfn, 0) }
+            }
+            return
+        }
         unmapMappingRange(file, first, last)
-        // Punching a hole splits a large folio into single pages.
-        files[file.rawValue].largeFolio = false
         for page in first..<last {
             files[file.rawValue].holes.insert(page)
             if let pfn = files[file.rawValue].pageCache.removeValue(forKey: page) { pages.put(pfn) }
