@@ -4,23 +4,21 @@ extension Machine {
     /// Models `madvise_willneed()`: anonymous memory and shmem only start reading back what is in swap, into the swap
     /// cache and not into the page tables, so nothing the model shows changes; a regular file gets readahead
     /// (`vfs_fadvise(POSIX_FADV_WILLNEED)` → `force_page_cache_ra()`), which fills its page cache from the range's
-    /// first page, up to the end of the file and at most `readaheadPages` pages, without mapping anything.
+    /// first page, up to the end of the file and at most the machine's readahead window (`KernelConfig.readaheadPages`,
+    /// the `ra_pages` that caps it as `max(bdi->io_pages, ra_pages)`; `io_pages` is not modelled), without mapping
+    /// anything.
     mutating func madviseWillNeed(_ behaviour: MadviseBehaviour, _ index: Int) {
         let vma = vma(behaviour.mm, index)
         guard let file = vma.file, !files[file.rawValue].isShmem else { return }
         let first = vma.filePage(of: behaviour.start)
         let wanted = (behaviour.end - behaviour.start) >> PageGeometry.pageShift
-        let last = min(first + min(wanted, Machine.readaheadPages), files[file.rawValue].sizePages)
+        let last = min(first + min(wanted, config.readaheadPages), files[file.rawValue].sizePages)
         guard first < last else { return }
         for page in first..<last {
             // Readahead stops quietly when memory runs out.
             guard pageCachePage(file, page) != nil else { return }
         }
     }
-
-    /// The readahead window that caps `force_page_cache_ra()`: `max(bdi->io_pages, ra_pages)`, 128 KiB by default
-    /// (`read_ahead_kb`).
-    static let readaheadPages: UInt64 = 32
 
     /// Models `madvise_remove()`: EINVAL for a locked VMA or one without a file, EACCES unless the mapping is shared
     /// and may be written (`vma_is_shared_maywrite()`); then the file range behind `[start, end)` is punched out
