@@ -74,8 +74,7 @@ public struct ConformCoverage: Hashable, Sendable {
             words.append(
                 fd == -1
                     ? "fd -1"
-                    : fd >= 3 && fd < 3 + Int64(ConformFile.all.count)
-                        ? "fd " + ConformFile.all[Int(fd - 3)].name : "fd bad")
+                    : ConformFile.index(ofDescriptor: fd).map { "fd " + ConformFile.all[$0].name } ?? "fd bad")
             if length > 1 << 30 { words.append("huge length") }
             return words
         case .mprotect(_, _, let prot): return bitNames(prot, protBits)

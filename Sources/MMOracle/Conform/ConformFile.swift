@@ -25,6 +25,12 @@ public struct ConformFile: Hashable, Sendable {
         ConformFile(name: "memfd", pages: 4, writable: true, memfd: true, sealed: false),
     ]
 
+    /// The index in ``all`` of the prepared file that call descriptor `fd` names (3, 4, ...), as the model's
+    /// `Machine.fileID(forDescriptor:)` maps it; nil for -1 or any number that names no prepared file.
+    public static func index(ofDescriptor fd: Int64) -> Int? {
+        fd >= 3 && fd - 3 < Int64(all.count) ? Int(fd - 3) : nil
+    }
+
     /// The token page `page` of the file at `index` of ``all`` starts with: the model's `SimFile.initialToken(page:)`
     /// for the file it creates at that index.
     public static func initialToken(index: Int, page: Int) -> UInt64 {

@@ -73,8 +73,8 @@ public enum ConformScenarioWriter {
         switch syscall {
         case .mmap(_, _, let prot, let flags, let fd, let offset):
             var fields = "addr: \(address), length: \(length), prot: \(hex(prot)), flags: \(hex(flags))"
-            if fd >= 3 && fd - 3 < Int64(ConformFile.all.count) {
-                fields += ", fd: \(ConformFile.all[Int(fd - 3)].name)"
+            if let file = ConformFile.index(ofDescriptor: fd) {
+                fields += ", fd: \(ConformFile.all[file].name)"
             } else if fd != -1 {
                 fields += ", fd: \(fd)"
             }

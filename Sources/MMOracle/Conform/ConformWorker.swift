@@ -146,11 +146,10 @@ public enum ConformWorker {
         /// other number passes unchanged: -1, or a number that is not open).
         func hostDescriptors(_ call: Syscall) -> Syscall {
             guard case .mmap(let address, let length, let prot, let flags, let fd, let offset) = call,
-                fd >= 3, fd - 3 < Int64(fds.count)
+                let file = ConformFile.index(ofDescriptor: fd), file < fds.count
             else { return call }
             return .mmap(
-                address: address, length: length, prot: prot, flags: flags, fd: Int64(fds[Int(fd - 3)]),
-                offset: offset)
+                address: address, length: length, prot: prot, flags: flags, fd: Int64(fds[file]), offset: offset)
         }
 
         /// Undoes a sequence's mlockall, so that the worker's exit does not unlock a locked address space page by
